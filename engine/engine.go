@@ -1,0 +1,75 @@
+// Package engine is the seam between the training loop and the engines that run a network
+// (cpu, gpu). The loop hands an engine whole epochs — the sample order and every step's
+// learning rate — so that an engine can run an epoch without a host round trip per step.
+//
+// One training step k over the samples B_k (the next Batch indices of Epoch.Order; the
+// epoch's last step may hold fewer) computes the logits z of every sample, the loss
+// L = (1/|B_k|) Σ_{n∈B_k} −log softmax(z_n)[y_n], its gradient g with respect to every
+// parameter, and updates w ← w − lr_k·g (or, with momentum μ > 0, v ← μ·v + g,
+// w ← w − lr_k·v, as torch.optim.SGD; v starts at zero).
+package engine
+
+import (
+	"vkcnn/mnist"
+	"vkcnn/model"
+)
+
+// Config is what an engine is built for; it does not change during the engine's life.
+type Config struct {
+	Arch     *model.Arch
+	Batch    int
+	Momentum float32
+	// Seed drives dropout masks: rng.DropoutBits(Seed, globalStep, flatIndexInBatch).
+	Seed uint32
+	// Train and Test are uploaded once, when the engine is built.
+	Train, Test *mnist.Dataset
+}
+
+// Steps is the number of steps of an epoch over n samples in batches of batch.
+func Steps(n, batch int) int { return (n + batch - 1) / batch }
+
+// Epoch is one pass over the training set.
+type Epoch struct {
+	// Order lists training-sample indices in the order they are used; len = Train.N.
+	Order []int32
+	// LR holds every step's learning rate; len = Steps(len(Order), Batch).
+	LR []float32
+	// FirstStep is the global index of the epoch's first step (the dropout counter).
+	FirstStep int
+}
+
+// EpochResult is what an engine measured while training an epoch.
+type EpochResult struct {
+	// StepLoss is each step's mean batch loss, computed before that step's update.
+	StepLoss []float32
+	// Correct counts the training samples whose logits' argmax was their label, before the
+	// update of their step.
+	Correct int
+}
+
+// EvalResult is the outcome of evaluating the test set.
+type EvalResult struct {
+	Loss    float64 // mean cross-entropy
+	Correct int
+	N       int
+}
+
+// Engine runs a network's training and evaluation.
+type Engine interface {
+	// Name is "cpu" or "gpu".
+	Name() string
+	// Device names the hardware, e.g. "NVIDIA H100 80GB HBM3" or "2 goroutines".
+	Device() string
+	// SetParams replaces the parameters and resets the momentum buffers to zero.
+	SetParams(p *model.Params) error
+	// Params returns a copy of the current parameters.
+	Params() (*model.Params, error)
+	// TrainEpoch runs one epoch; progress, if not nil, is called now and then from the
+	// calling goroutine with the number of samples done.
+	TrainEpoch(e Epoch, progress func(samplesDone int)) (EpochResult, error)
+	// Evaluate computes loss and accuracy on the test set with the current parameters
+	// (dropout off).
+	Evaluate() (EvalResult, error)
+	// Close releases everything the engine holds.
+	Close() error
+}
