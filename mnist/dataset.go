@@ -3,8 +3,8 @@ package mnist
 // Dataset is a set of labelled grey images: Images holds N images of H×W values in 0..1
 // (pixel/255), row-major, image after image; Labels holds N class indices.
 type Dataset struct {
-	Images []float32
-	Labels []uint8
+	Images  []float32
+	Labels  []uint8
 	N, H, W int
 }
 

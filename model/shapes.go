@@ -56,3 +56,11 @@ type Shape struct{ C, H, W int }
 func (s Shape) Len() int { return s.C * s.H * s.W }
 
 func (s Shape) String() string { return itoa(s.C) + "×" + itoa(s.H) + "×" + itoa(s.W) }
+
+// DropoutParams selects one dropout mask. Element i of a batch (flat index over N·C·H·W)
+// is kept when rng.DropoutBits(Seed, Step, i) >= Threshold, and a kept value is multiplied
+// by Scale = 1/(1−p) (inverted dropout), a dropped one set to zero.
+type DropoutParams struct {
+	Seed, Step, Threshold uint32
+	Scale                 float32
+}

@@ -1,0 +1,59 @@
+// Package optest is the one parity suite that every engine's ops run: each test draws fresh
+// random inputs, poisons the outputs with NaN, runs the op on the engine and on the CPU
+// reference, compares within a tolerance stated with its reason, and checks guard values
+// written past the end of every output buffer.
+package optest
+
+import "vkcnn/model"
+
+// Ops is every op of the network, forward and backward, outputs first. Slices hold exactly
+// the values the shape says (an implementation may rely on that); the CPU reference
+// (package cpu) defines what each op computes. Backward ops overwrite their outputs
+// (no accumulation).
+type Ops interface {
+	// Conv2DForward: in (N,C,H,W), w (OC,C,KH,KW), b (OC) → out (N,OC,OH,OW).
+	Conv2DForward(out, in, w, b []float32, s model.ConvShape) error
+	// Conv2DBackwardData: dOut (N,OC,OH,OW), w → dIn (N,C,H,W).
+	Conv2DBackwardData(dIn, dOut, w []float32, s model.ConvShape) error
+	// Conv2DBackwardFilter: dOut, in → dW (OC,C,KH,KW), dB (OC), summed over the batch.
+	Conv2DBackwardFilter(dW, dB, dOut, in []float32, s model.ConvShape) error
+
+	// ReLUForward: out = max(in, 0), n values.
+	ReLUForward(out, in []float32) error
+	// ReLUBackward: dIn = dOut where out > 0, else 0.
+	ReLUBackward(dIn, dOut, out []float32) error
+	// SigmoidForward: out = 1/(1+e^−in).
+	SigmoidForward(out, in []float32) error
+	// SigmoidBackward: dIn = dOut·out·(1−out).
+	SigmoidBackward(dIn, dOut, out []float32) error
+
+	// MaxPoolForward: out (N,C,OH,OW) = window max; argmax holds the flat index into in
+	// of the first maximum of each window (row-major scan).
+	MaxPoolForward(out []float32, argmax []int32, in []float32, s model.PoolShape) error
+	// MaxPoolBackward: dIn = 0 except dIn[argmax[j]] = dOut[j].
+	MaxPoolBackward(dIn, dOut []float32, argmax []int32, s model.PoolShape) error
+	// AvgPoolForward: out = window mean.
+	AvgPoolForward(out, in []float32, s model.PoolShape) error
+	// AvgPoolBackward: each input of a window gets dOut/Size²; inputs outside every window 0.
+	AvgPoolBackward(dIn, dOut []float32, s model.PoolShape) error
+
+	// DropoutForward: out[i] = in[i]·Scale if kept else 0 (see model.DropoutParams).
+	DropoutForward(out, in []float32, d model.DropoutParams) error
+	// DropoutBackward: dIn[i] = dOut[i]·Scale if kept else 0, the same mask.
+	DropoutBackward(dIn, dOut []float32, d model.DropoutParams) error
+
+	// DenseForward: in (N,In), w (Out,In), b (Out) → out (N,Out).
+	DenseForward(out, in, w, b []float32, s model.DenseShape) error
+	// DenseBackwardData: dIn (N,In) = dOut·w.
+	DenseBackwardData(dIn, dOut, w []float32, s model.DenseShape) error
+	// DenseBackwardWeights: dW (Out,In) = dOutᵀ·in, dB (Out) = Σ_n dOut, over the batch.
+	DenseBackwardWeights(dW, dB, dOut, in []float32, s model.DenseShape) error
+
+	// SoftmaxCrossEntropy: logits (N,K), labels (N) → loss (N) = −log softmax(z_n)[y_n],
+	// dLogits (N,K) = (softmax(z_n) − onehot(y_n))·scale (scale = 1/batch for a mean loss),
+	// correct (N) = 1 where argmax(z_n) (first maximum) = y_n, else 0.
+	SoftmaxCrossEntropy(loss, dLogits []float32, correct []int32, logits []float32, labels []int32, n, k int, scale float32) error
+
+	// SGDUpdate: with momentum μ = 0, w −= lr·g; else v = μ·v + g, w −= lr·v.
+	SGDUpdate(w, v, g []float32, lr, momentum float32) error
+}
