@@ -47,7 +47,8 @@ command -v go >/dev/null 2>&1 || die "the go command is not on PATH (it download
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if ! json=$(cd "$tmp" && GOFLAGS= go mod download -json "$module" 2>"$tmp/err"); then
-  die "go mod download $module failed: $(cat "$tmp/err") $json"
+  why=$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Error":[[:space:]]*"\(.*\)",\{0,1\}$/\1/p')
+  die "go mod download failed: ${why:-$(cat "$tmp/err")}"
 fi
 dir=$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Dir":[[:space:]]*"\(.*\)",\{0,1\}$/\1/p')
 [ -n "$dir" ] || die "go mod download $module gave no Dir field: $json"
