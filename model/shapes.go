@@ -1,5 +1,7 @@
 package model
 
+import "vkcnn/internal/rng"
+
 // ConvShape describes a batched 2-D convolution with stride 1 and symmetric zero padding.
 // in is (N,C,H,W), w is (OC,C,KH,KW), b is (OC), out is (N,OC,OH,OW) with
 // OH = H + 2·PadH − KH + 1 and OW = W + 2·PadW − KW + 1.
@@ -57,10 +59,16 @@ func (s Shape) Len() int { return s.C * s.H * s.W }
 
 func (s Shape) String() string { return itoa(s.C) + "×" + itoa(s.H) + "×" + itoa(s.W) }
 
-// DropoutParams selects one dropout mask. Element i of a batch (flat index over N·C·H·W)
-// is kept when rng.DropoutBits(Seed, Step, i) >= Threshold, and a kept value is multiplied
-// by Scale = 1/(1−p) (inverted dropout), a dropped one set to zero.
+// DropoutParams selects one dropout mask. Element i of a slice is element Offset+i of its
+// batch (flat index over N·C·H·W); it is kept when rng.DropoutBits(Seed, Step, Offset+i) >=
+// Threshold, and a kept value is multiplied by Scale = 1/(1−p) (inverted dropout), a dropped
+// one set to zero. Offset lets an engine process a batch in chunks and draw the same mask.
 type DropoutParams struct {
-	Seed, Step, Threshold uint32
-	Scale                 float32
+	Seed, Step, Threshold, Offset uint32
+	Scale                         float32
+}
+
+// NewDropoutParams returns the mask parameters for drop probability p at a global step.
+func NewDropoutParams(p float32, seed, step uint32) DropoutParams {
+	return DropoutParams{Seed: seed, Step: step, Threshold: rng.DropoutThreshold(p), Scale: 1 / (1 - p)}
 }
