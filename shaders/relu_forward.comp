@@ -5,7 +5,7 @@
 // One thread per element; i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y·(x-groups·WG),
 // so the host may use a 2-D grid when n exceeds 65535·WG.
 #version 450
-layout(local_size_x_id = 0) in;
+layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
 
 layout(std430, set = 0, binding = 0) restrict writeonly buffer OutBuf { float outData[]; };
 layout(std430, set = 0, binding = 1) restrict readonly buffer InBuf { float inData[]; };

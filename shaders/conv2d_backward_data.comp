@@ -1,0 +1,53 @@
+// conv2d_backward_data: gradient of a stride-1 zero-padded convolution with respect to its
+// input — twin of cpu.Conv2DBackwardData.
+//   dIn[n,c,h,w] = Σ_{oc,kh,kw} dOut[n,oc,h+PadH−kh,w+PadW−kw]·w[oc,c,kh,kw]
+// over the (kh,kw) whose output position lies in [0,OH)×[0,OW). Overwrites dIn.
+//
+// Bindings (set 0): 0 dIn (N,C,H,W) written, 1 dOut (N,OC,OH,OW), 2 w (OC,C,KH,KW).
+// Push constants, in order (all uint): N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW.
+// One thread per input value (adjacent threads → adjacent w), a gather: no two threads write
+// the same value, so no atomics; i = gl_GlobalInvocationID.x +
+// gl_GlobalInvocationID.y·(x-groups·WG) for a 2-D grid when N·C·H·W exceeds 65535·WG.
+#version 450
+layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+
+layout(std430, set = 0, binding = 0) restrict writeonly buffer DInBuf { float dIn[]; };
+layout(std430, set = 0, binding = 1) restrict readonly buffer DOutBuf { float dOut[]; };
+layout(std430, set = 0, binding = 2) restrict readonly buffer WBuf { float w[]; };
+
+layout(push_constant) uniform Params {
+    uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW;
+} p;
+
+void main() {
+    uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    if (i >= p.N * p.C * p.H * p.W) return;
+    uint x = i % p.W;
+    uint t = i / p.W;
+    uint y = t % p.H;
+    t /= p.H;
+    uint c = t % p.C;
+    uint n = t / p.C;
+
+    // oh = y+PadH−kh ∈ [0,OH)  ⇔  y+PadH−OH < kh ≤ y+PadH.
+    int oy = int(y) + int(p.PadH);
+    int ox = int(x) + int(p.PadW);
+    uint kh0 = uint(max(oy - int(p.OH) + 1, 0));
+    uint kh1 = uint(min(int(p.KH), oy + 1));
+    uint kw0 = uint(max(ox - int(p.OW) + 1, 0));
+    uint kw1 = uint(min(int(p.KW), ox + 1));
+
+    float acc = 0.0;
+    for (uint oc = 0; oc < p.OC; oc++) {
+        uint dBase = (n * p.OC + oc) * p.OH;
+        uint wBase = (oc * p.C + c) * p.KH;
+        for (uint kh = kh0; kh < kh1; kh++) {
+            uint dRow = (dBase + uint(oy - int(kh))) * p.OW;
+            uint wRow = (wBase + kh) * p.KW;
+            for (uint kw = kw0; kw < kw1; kw++) {
+                acc += dOut[dRow + uint(ox - int(kw))] * w[wRow + kw];
+            }
+        }
+    }
+    dIn[i] = acc;
+}

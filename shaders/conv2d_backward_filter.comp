@@ -1,0 +1,103 @@
+// conv2d_backward_filter: gradients of a stride-1 zero-padded convolution with respect to its
+// weights and bias, summed over the batch — twin of cpu.Conv2DBackwardFilter.
+//   dW[oc,c,kh,kw] = Σ_{n,oh,ow} dOut[n,oc,oh,ow]·in[n,c,oh+kh−PadH,ow+kw−PadW]
+//   dB[oc]         = Σ_{n,oh,ow} dOut[n,oc,oh,ow]
+// (input positions in the padding contribute nothing). Overwrites dW and dB.
+//
+// Bindings (set 0): 0 dW (OC,C,KH,KW) written, 1 dB (OC) written, 2 dOut (N,OC,OH,OW),
+// 3 in (N,C,H,W).
+// Push constants, in order (all uint): N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW.
+// One WORKGROUP per output value, OC·C·KH·KW + OC workgroups in one dispatch: workgroup
+// g = gl_WorkGroupID.x + gl_WorkGroupID.y·gl_NumWorkGroups.x computes weight g when
+// g < OC·C·KH·KW, else bias g − OC·C·KH·KW. Its threads walk the (n,oh,ow) terms with stride
+// WG (adjacent threads → adjacent ow, coalesced), each summing its own subset in increasing
+// order, then a shared-memory tree sums the WG partials in a fixed order: no atomics, the
+// result is bit-identical from run to run for a given WG. Any WG works (not only powers of
+// two); a large one (256) suits big batches.
+#version 450
+layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+#define WG gl_WorkGroupSize.x
+
+layout(std430, set = 0, binding = 0) restrict writeonly buffer DWBuf { float dW[]; };
+layout(std430, set = 0, binding = 1) restrict writeonly buffer DBBuf { float dB[]; };
+layout(std430, set = 0, binding = 2) restrict readonly buffer DOutBuf { float dOut[]; };
+layout(std430, set = 0, binding = 3) restrict readonly buffer InBuf { float inData[]; };
+
+layout(push_constant) uniform Params {
+    uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW;
+} p;
+
+shared float partial[WG];
+
+// reduce sums partial[0..WG) in a fixed order into partial[0]. Every thread must call it.
+void reduce(uint t) {
+    barrier();
+    uint half_ = 1u << findMSB(WG); // largest power of two ≤ WG
+    if (half_ < WG && t < WG - half_) partial[t] += partial[t + half_];
+    barrier();
+    for (uint s = half_ >> 1; s > 0; s >>= 1) {
+        if (t < s) partial[t] += partial[t + s];
+        barrier();
+    }
+}
+
+void main() {
+    uint g = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+    uint t = gl_LocalInvocationID.x;
+    uint wLen = p.OC * p.C * p.KH * p.KW;
+    // Uniform across the workgroup, so returning before the barriers is safe.
+    if (g >= wLen + p.OC) return;
+
+    uint OHW = p.OH * p.OW;
+    float acc = 0.0;
+    if (g < wLen) {
+        uint kw = g % p.KW;
+        uint r = g / p.KW;
+        uint kh = r % p.KH;
+        r /= p.KH;
+        uint c = r % p.C;
+        uint oc = r / p.C;
+        // Output rows/columns whose input position is inside the image:
+        // 0 ≤ oh+kh−PadH < H  ⇔  PadH−kh ≤ oh < H+PadH−kh, intersected with [0,OH).
+        int dh = int(kh) - int(p.PadH);
+        int dw = int(kw) - int(p.PadW);
+        uint oh0 = uint(max(-dh, 0));
+        uint oh1 = uint(min(int(p.OH), int(p.H) - dh));
+        uint ow0 = uint(max(-dw, 0));
+        uint ow1 = uint(min(int(p.OW), int(p.W) - dw));
+        if (oh1 > oh0 && ow1 > ow0) {
+            uint rh = oh1 - oh0;
+            uint rw = ow1 - ow0;
+            uint rhw = rh * rw;
+            uint terms = p.N * rhw;
+            for (uint j = t; j < terms; j += WG) {
+                uint n = j / rhw;
+                uint q = j - n * rhw;
+                uint a = q / rw;
+                uint oh = oh0 + a;
+                uint ow = ow0 + (q - a * rw);
+                uint ih = uint(int(oh) + dh);
+                uint iw = uint(int(ow) + dw);
+                acc += dOut[((n * p.OC + oc) * p.OH + oh) * p.OW + ow] *
+                       inData[((n * p.C + c) * p.H + ih) * p.W + iw];
+            }
+        }
+    } else {
+        uint oc = g - wLen;
+        uint terms = p.N * OHW;
+        for (uint j = t; j < terms; j += WG) {
+            uint n = j / OHW;
+            acc += dOut[(n * p.OC + oc) * OHW + (j - n * OHW)];
+        }
+    }
+
+    partial[t] = acc;
+    reduce(t);
+    if (t == 0) {
+        if (g < wLen) {
+            dW[g] = partial[0];
+        } else {
+            dB[g - wLen] = partial[0];
+        }
+    }
+}

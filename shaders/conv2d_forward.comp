@@ -1,0 +1,54 @@
+// conv2d_forward: stride-1 convolution with zero padding — twin of cpu.Conv2DForward.
+//   out[n,oc,oh,ow] = b[oc] + Σ_{c,kh,kw} in[n,c,oh+kh−PadH,ow+kw−PadW]·w[oc,c,kh,kw]
+// (terms whose input position falls in the padding are zero and skipped).
+//
+// Bindings (set 0): 0 out (N,OC,OH,OW) written, 1 in (N,C,H,W), 2 w (OC,C,KH,KW), 3 b (OC).
+// Push constants, in order (all uint): N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW.
+// One thread per output value (adjacent threads → adjacent ow); the flat output index is
+// i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y·(x-groups·WG), so the host may use a
+// 2-D grid when N·OC·OH·OW exceeds 65535·WG.
+#version 450
+layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+
+layout(std430, set = 0, binding = 0) restrict writeonly buffer OutBuf { float outData[]; };
+layout(std430, set = 0, binding = 1) restrict readonly buffer InBuf { float inData[]; };
+layout(std430, set = 0, binding = 2) restrict readonly buffer WBuf { float w[]; };
+layout(std430, set = 0, binding = 3) restrict readonly buffer BBuf { float b[]; };
+
+layout(push_constant) uniform Params {
+    uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW;
+} p;
+
+void main() {
+    uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    if (i >= p.N * p.OC * p.OH * p.OW) return;
+    uint ow = i % p.OW;
+    uint t = i / p.OW;
+    uint oh = t % p.OH;
+    t /= p.OH;
+    uint oc = t % p.OC;
+    uint n = t / p.OC;
+
+    // Kernel rows/columns whose input position is inside the image:
+    // 0 ≤ oh+kh−PadH < H  ⇔  PadH−oh ≤ kh < H+PadH−oh.
+    int ih0 = int(oh) - int(p.PadH);
+    int iw0 = int(ow) - int(p.PadW);
+    uint kh0 = uint(max(-ih0, 0));
+    uint kh1 = uint(min(int(p.KH), int(p.H) - ih0));
+    uint kw0 = uint(max(-iw0, 0));
+    uint kw1 = uint(min(int(p.KW), int(p.W) - iw0));
+
+    float acc = b[oc];
+    for (uint c = 0; c < p.C; c++) {
+        uint inBase = (n * p.C + c) * p.H;
+        uint wBase = (oc * p.C + c) * p.KH;
+        for (uint kh = kh0; kh < kh1; kh++) {
+            uint inRow = (inBase + uint(ih0 + int(kh))) * p.W;
+            uint wRow = (wBase + kh) * p.KW;
+            for (uint kw = kw0; kw < kw1; kw++) {
+                acc += inData[inRow + uint(iw0 + int(kw))] * w[wRow + kw];
+            }
+        }
+    }
+    outData[i] = acc;
+}
