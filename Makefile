@@ -1,0 +1,50 @@
+# vkcnn — the two commands a new user needs are `make train` and `make test`.
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+FUZZTIME ?= 5s
+MNIST := data/mnist/train-images-idx3-ubyte.gz data/mnist/train-labels-idx1-ubyte.gz \
+         data/mnist/t10k-images-idx3-ubyte.gz data/mnist/t10k-labels-idx1-ubyte.gz
+
+.PHONY: build data test fuzz train bench shaders check-shaders vet clean
+
+build: bin/train
+
+bin/train: $(shell find . -name '*.go' -not -path './data/*') go.mod go.sum $(wildcard shaders/*.spv)
+	$(GO) build -o bin/train ./cmd/train
+
+data: $(MNIST)
+
+$(MNIST): scripts/fetch-mnist.sh
+	scripts/fetch-mnist.sh data/mnist
+
+# The GPU tests run on whatever Vulkan device is present (lavapipe in CI) and fail, not
+# skip, when there is none: VKCNN_REQUIRE_GPU=1. VKCNN_REQUIRE_DATA=1 makes the tests on
+# real MNIST fail when the data is missing.
+test: data vet
+	VKCNN_REQUIRE_GPU=1 VKCNN_REQUIRE_DATA=1 $(GO) test -count=1 -timeout 40m ./...
+	$(MAKE) fuzz
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzReadImages$$' -fuzztime $(FUZZTIME) ./mnist
+	$(GO) test -run '^$$' -fuzz '^FuzzReadLabels$$' -fuzztime $(FUZZTIME) ./mnist
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./checkpoint
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+train: data build
+	./bin/train
+
+# Training samples/s of both engines at batch 1 and 64 on real MNIST.
+bench: data
+	$(GO) test -run '^$$' -bench 'BenchmarkTrain' -benchtime 1x -timeout 60m ./internal/enginetest
+
+-include shaders/shaders.mk
+
+# CI: the committed SPIR-V must be what glslc makes of the committed GLSL.
+check-shaders: shaders
+	git diff --exit-code -- shaders/
+
+clean:
+	rm -rf bin

@@ -1,0 +1,145 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"vkcnn/engine"
+	"vkcnn/model"
+)
+
+// Options describe a training run.
+type Options struct {
+	Arch    *model.Arch
+	Epochs  int
+	Batch   int
+	LR0     float64
+	LR1     float64
+	Seed    uint64
+	Shuffle bool
+	// Save, when not empty, is the checkpoint written (atomically) after every epoch.
+	Save string
+	// SaveFunc writes a checkpoint; package checkpoint's Save in production.
+	SaveFunc func(path string, a *model.Arch, p *model.Params) error
+}
+
+// EpochStats is what one epoch measured.
+type EpochStats struct {
+	Epoch            int     `json:"epoch"`
+	TrainLoss        float64 `json:"train_loss"`
+	TrainAcc         float64 `json:"train_acc"`
+	TestLoss         float64 `json:"test_loss"`
+	TestAcc          float64 `json:"test_acc"`
+	Seconds          float64 `json:"seconds"`
+	SamplesPerSecond float64 `json:"samples_per_second"`
+	LastLR           float64 `json:"last_lr"`
+}
+
+// Reporter hears about a run's progress. Every method is called from Run's goroutine.
+type Reporter interface {
+	EpochStart(epoch, epochs, samples int)
+	Progress(samplesDone int)
+	EpochEnd(s EpochStats)
+}
+
+// DivergedError reports a loss that became NaN or infinite.
+type DivergedError struct {
+	Epoch, Step int // Step is the global step (0-based)
+	LR          float64
+	Loss        float32
+	Saved       string // the last good checkpoint, if any
+}
+
+func (e *DivergedError) Error() string {
+	msg := fmt.Sprintf("train: loss became %v at step %d (epoch %d, lr %.4g); try a lower -lr0", e.Loss, e.Step, e.Epoch, e.LR)
+	if e.Saved != "" {
+		msg += "; " + e.Saved + " still holds the last good epoch"
+	}
+	return msg
+}
+
+// Run trains for opts.Epochs epochs over samples training samples, evaluating after each,
+// and returns the stats of every epoch and the final evaluation. With Epochs = 0 it only
+// evaluates.
+func Run(e engine.Engine, samples int, opts Options, r Reporter) ([]EpochStats, engine.EvalResult, error) {
+	if samples < 1 || opts.Batch < 1 {
+		return nil, engine.EvalResult{}, errors.New("train: need at least one sample and a batch of at least 1")
+	}
+	stepsPerEpoch := engine.Steps(samples, opts.Batch)
+	total := stepsPerEpoch * opts.Epochs
+	orders := NewOrders(opts.Seed, opts.Shuffle)
+	order := make([]int32, samples)
+	lrs := make([]float32, stepsPerEpoch)
+	var stats []EpochStats
+	saved := ""
+	var ev engine.EvalResult
+	for ep := 0; ep < opts.Epochs; ep++ {
+		orders.Next(order)
+		first := ep * stepsPerEpoch
+		for s := range lrs {
+			lrs[s] = float32(LR(first+s, total, opts.LR0, opts.LR1))
+		}
+		if r != nil {
+			r.EpochStart(ep+1, opts.Epochs, samples)
+		}
+		var progress func(int)
+		if r != nil {
+			progress = r.Progress
+		}
+		start := time.Now()
+		res, err := e.TrainEpoch(engine.Epoch{Order: order, LR: lrs, FirstStep: first}, progress)
+		secs := time.Since(start).Seconds()
+		if err != nil {
+			return stats, engine.EvalResult{}, fmt.Errorf("train: epoch %d: %w", ep+1, err)
+		}
+		lossSum := 0.0
+		for s, l := range res.StepLoss {
+			if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
+				return stats, engine.EvalResult{}, &DivergedError{Epoch: ep + 1, Step: first + s, LR: float64(lrs[s]), Loss: l, Saved: saved}
+			}
+			n := min(opts.Batch, samples-s*opts.Batch)
+			lossSum += float64(l) * float64(n)
+		}
+		ev, err = e.Evaluate()
+		if err != nil {
+			return stats, ev, fmt.Errorf("train: evaluating after epoch %d: %w", ep+1, err)
+		}
+		if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
+			return stats, ev, &DivergedError{Epoch: ep + 1, Step: first + stepsPerEpoch - 1, LR: float64(lrs[len(lrs)-1]), Loss: float32(ev.Loss), Saved: saved}
+		}
+		st := EpochStats{
+			Epoch:            ep + 1,
+			TrainLoss:        lossSum / float64(samples),
+			TrainAcc:         float64(res.Correct) / float64(samples),
+			TestLoss:         ev.Loss,
+			TestAcc:          float64(ev.Correct) / float64(ev.N),
+			Seconds:          secs,
+			SamplesPerSecond: float64(samples) / secs,
+			LastLR:           float64(lrs[len(lrs)-1]),
+		}
+		stats = append(stats, st)
+		if opts.Save != "" {
+			p, err := e.Params()
+			if err != nil {
+				return stats, ev, fmt.Errorf("train: reading parameters after epoch %d: %w", ep+1, err)
+			}
+			if err := opts.SaveFunc(opts.Save, opts.Arch, p); err != nil {
+				return stats, ev, err
+			}
+			saved = opts.Save
+		}
+		if r != nil {
+			r.EpochEnd(st)
+		}
+	}
+	if opts.Epochs > 0 {
+		return stats, ev, nil
+	}
+	ev, err := e.Evaluate()
+	if err != nil {
+		return nil, ev, fmt.Errorf("train: evaluating: %w", err)
+	}
+	return nil, ev, nil
+}
