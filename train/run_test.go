@@ -1,0 +1,116 @@
+package train
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"vkcnn/engine"
+	"vkcnn/model"
+)
+
+func TestLRDecaysGeometricallyFromLR0ToLR1(t *testing.T) {
+	assert.Equal(t, 0.03, LR(0, 100, 0.03, 0.001))
+	assert.InDelta(t, 0.001, LR(99, 100, 0.03, 0.001), 1e-15)
+	assert.InDelta(t, math.Sqrt(0.03*0.001), LR(50, 101, 0.03, 0.001), 1e-15, "the midpoint is the geometric mean")
+	assert.Equal(t, 0.5, LR(0, 1, 0.5, 0.1), "a one-step run uses lr0")
+	for k := 1; k < 100; k++ {
+		assert.InDelta(t, LR(1, 100, 0.03, 0.001)/0.03, LR(k, 100, 0.03, 0.001)/LR(k-1, 100, 0.03, 0.001), 1e-12)
+	}
+}
+
+func TestOrdersAreSeededPermutations(t *testing.T) {
+	a, b := NewOrders(3, true), NewOrders(3, true)
+	x, y := make([]int32, 1000), make([]int32, 1000)
+	a.Next(x)
+	b.Next(y)
+	assert.Equal(t, x, y)
+	seen := make([]bool, len(x))
+	for _, v := range x {
+		require.False(t, seen[v])
+		seen[v] = true
+	}
+	a.Next(y)
+	assert.NotEqual(t, x, y, "each epoch draws a new order")
+	NewOrders(3, false).Next(x)
+	for i, v := range x {
+		require.Equal(t, int32(i), v)
+	}
+}
+
+// fakeEngine records what Run hands it and returns losses from a script.
+type fakeEngine struct {
+	epochs []engine.Epoch
+	losses [][]float32
+	evals  int
+	params *model.Params
+}
+
+func (f *fakeEngine) Name() string                    { return "fake" }
+func (f *fakeEngine) Device() string                  { return "none" }
+func (f *fakeEngine) SetParams(p *model.Params) error { f.params = p; return nil }
+func (f *fakeEngine) Params() (*model.Params, error)  { return f.params, nil }
+func (f *fakeEngine) Close() error                    { return nil }
+func (f *fakeEngine) Evaluate() (engine.EvalResult, error) {
+	f.evals++
+	return engine.EvalResult{Loss: 0.5, Correct: 9, N: 10}, nil
+}
+func (f *fakeEngine) TrainEpoch(e engine.Epoch, progress func(int)) (engine.EpochResult, error) {
+	f.epochs = append(f.epochs, engine.Epoch{Order: append([]int32(nil), e.Order...), LR: append([]float32(nil), e.LR...), FirstStep: e.FirstStep})
+	l := f.losses[len(f.epochs)-1]
+	return engine.EpochResult{StepLoss: l, Correct: 7}, nil
+}
+
+func TestRunHandsOverWholeEpochsAndSavesEach(t *testing.T) {
+	a, err := model.Parse(model.DefaultPreset)
+	require.NoError(t, err)
+	f := &fakeEngine{losses: [][]float32{{1, 2, 3}, {1, 1, 4}}, params: a.NewParams()}
+	var saves []string
+	opts := Options{Arch: a, Epochs: 2, Batch: 4, LR0: 0.1, LR1: 0.01, Seed: 1, Shuffle: true, Save: "x.safetensors",
+		SaveFunc: func(path string, _ *model.Arch, _ *model.Params) error { saves = append(saves, path); return nil }}
+	stats, ev, err := Run(f, 10, opts, nil)
+	require.NoError(t, err)
+	require.Len(t, f.epochs, 2)
+	assert.Len(t, f.epochs[0].Order, 10)
+	assert.Equal(t, []float32{0.1, float32(LR(1, 6, 0.1, 0.01)), float32(LR(2, 6, 0.1, 0.01))}, f.epochs[0].LR)
+	assert.Equal(t, float32(0.01), f.epochs[1].LR[2])
+	assert.Equal(t, 3, f.epochs[1].FirstStep)
+	assert.Equal(t, []string{"x.safetensors", "x.safetensors"}, saves)
+	require.Len(t, stats, 2)
+	assert.InDelta(t, (1*4+2*4+3*2)/10.0, stats[0].TrainLoss, 1e-12, "the last, smaller batch weighs by its size")
+	assert.Equal(t, 0.7, stats[0].TrainAcc)
+	assert.Equal(t, 0.9, stats[1].TestAcc)
+	assert.Equal(t, 9, ev.Correct)
+	assert.Equal(t, 2, f.evals)
+}
+
+func TestRunStopsOnNaNNamingTheStep(t *testing.T) {
+	a, err := model.Parse(model.DefaultPreset)
+	require.NoError(t, err)
+	nan := float32(math.NaN())
+	f := &fakeEngine{losses: [][]float32{{1, 2, 3}, {1, nan, 4}}, params: a.NewParams()}
+	saves := 0
+	opts := Options{Arch: a, Epochs: 3, Batch: 4, LR0: 0.1, LR1: 0.01, Save: "last.safetensors",
+		SaveFunc: func(string, *model.Arch, *model.Params) error { saves++; return nil }}
+	stats, _, err := Run(f, 10, opts, nil)
+	var d *DivergedError
+	require.True(t, errors.As(err, &d), "%v", err)
+	assert.Equal(t, 4, d.Step)
+	assert.Equal(t, 2, d.Epoch)
+	assert.Equal(t, 1, saves, "the diverged epoch is not saved")
+	assert.Len(t, stats, 1)
+	assert.Contains(t, err.Error(), "loss became NaN at step 4 (epoch 2")
+	assert.Contains(t, err.Error(), "try a lower -lr0; last.safetensors still holds the last good epoch")
+}
+
+func TestRunWithZeroEpochsOnlyEvaluates(t *testing.T) {
+	f := &fakeEngine{}
+	stats, ev, err := Run(f, 10, Options{Epochs: 0, Batch: 4, LR0: 0.1, LR1: 0.1}, nil)
+	require.NoError(t, err)
+	assert.Empty(t, stats)
+	assert.Empty(t, f.epochs)
+	assert.Equal(t, 10, ev.N)
+}
