@@ -1,0 +1,33 @@
+// avgpool_backward: spreads each window's gradient evenly — twin of cpu.AvgPoolBackward.
+//   dIn[n,c,h,w] = dOut[n,c,h/Size,w/Size] / Size² inside a window, 0 for the floor remainder
+// rows/columns outside every window. Overwrites dIn.
+//
+// Bindings (set 0): 0 dIn (N,C,H,W) written, 1 dOut (N,C,OH,OW).
+// Push constants, in order (all uint): N, C, H, W, Size, OH, OW.
+// One thread per INPUT value (adjacent threads → adjacent w); i = gl_GlobalInvocationID.x +
+// gl_GlobalInvocationID.y·(x-groups·WG) for a 2-D grid when N·C·H·W exceeds 65535·WG.
+#version 450
+layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+
+layout(std430, set = 0, binding = 0) restrict writeonly buffer DInBuf { float dIn[]; };
+layout(std430, set = 0, binding = 1) restrict readonly buffer DOutBuf { float dOut[]; };
+
+layout(push_constant) uniform Params {
+    uint N, C, H, W, Size, OH, OW;
+} p;
+
+void main() {
+    uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    if (i >= p.N * p.C * p.H * p.W) return;
+    uint x = i % p.W;
+    uint t = i / p.W;
+    uint y = t % p.H;
+    uint nc = t / p.H; // n·C + c
+    uint oh = y / p.Size;
+    uint ow = x / p.Size;
+    float g = 0.0;
+    if (oh < p.OH && ow < p.OW) {
+        g = dOut[(nc * p.OH + oh) * p.OW + ow] / float(p.Size * p.Size);
+    }
+    dIn[i] = g;
+}

@@ -1,0 +1,36 @@
+// avgpool_forward: Size×Size mean pool with stride Size (floor) — twin of cpu.AvgPoolForward.
+//   out[n,c,oh,ow] = (Σ_{dy,dx<Size} in[n,c,oh·Size+dy,ow·Size+dx]) / Size²
+// summed in row-major window order.
+//
+// Bindings (set 0): 0 out (N,C,OH,OW) written, 1 in (N,C,H,W).
+// Push constants, in order (all uint): N, C, H, W, Size, OH, OW (OH = H/Size, OW = W/Size).
+// One thread per output value (adjacent threads → adjacent ow); i = gl_GlobalInvocationID.x +
+// gl_GlobalInvocationID.y·(x-groups·WG) for a 2-D grid when N·C·OH·OW exceeds 65535·WG.
+#version 450
+layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+
+layout(std430, set = 0, binding = 0) restrict writeonly buffer OutBuf { float outData[]; };
+layout(std430, set = 0, binding = 1) restrict readonly buffer InBuf { float inData[]; };
+
+layout(push_constant) uniform Params {
+    uint N, C, H, W, Size, OH, OW;
+} p;
+
+void main() {
+    uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    if (i >= p.N * p.C * p.OH * p.OW) return;
+    uint ow = i % p.OW;
+    uint t = i / p.OW;
+    uint oh = t % p.OH;
+    uint nc = t / p.OH; // n·C + c
+
+    uint first = (nc * p.H + oh * p.Size) * p.W + ow * p.Size;
+    float sum = 0.0;
+    for (uint dy = 0; dy < p.Size; dy++) {
+        uint row = first + dy * p.W;
+        for (uint dx = 0; dx < p.Size; dx++) {
+            sum += inData[row + dx];
+        }
+    }
+    outData[i] = sum / float(p.Size * p.Size);
+}
