@@ -1,0 +1,39 @@
+// Package cpu is the reference engine: plain Go that defines what every op of a network
+// computes, and the fallback engine where no GPU is usable. Every GPU op is tested against
+// these functions by the parity suite in internal/optest.
+//
+// # Ops
+//
+// Each op is a free function, outputs first, with the layouts of package model: NCHW
+// activations, OIHW convolution weights, (out, in) dense weights, all row-major with the
+// last index fastest. Convolutions have stride 1 and symmetric zero padding; pools have a
+// square window whose stride equals its size. The ops are
+//
+//	conv     out[n,o,y,x]  = b[o] + Σ_c Σ_i Σ_j w[o,c,i,j]·in[n,c,y+i−PadH,x+j−PadW]
+//	         dIn[n,c,y,x]  = Σ_o Σ_i Σ_j w[o,c,i,j]·dOut[n,o,y−i+PadH,x−j+PadW]
+//	         dW[o,c,i,j]   = Σ_n Σ_y Σ_x dOut[n,o,y,x]·in[n,c,y+i−PadH,x+j−PadW]
+//	         dB[o]         = Σ_n Σ_y Σ_x dOut[n,o,y,x]
+//	relu     out = max(in, 0),        dIn = dOut·[out > 0]
+//	sigmoid  out = 1/(1+e^−in),       dIn = dOut·out·(1−out)
+//	maxpool  out = max of the window, argmax = flat index into in of its first maximum
+//	avgpool  out = mean of the window
+//	dropout  out[i] = in[i]·Scale·[rng.DropoutBits(Seed, Step, i) ≥ Threshold]
+//	dense    out[n,o] = b[o] + Σ_i w[o,i]·in[n,i]
+//	         dIn[n,i] = Σ_o dOut[n,o]·w[o,i],  dW[o,i] = Σ_n dOut[n,o]·in[n,i],  dB[o] = Σ_n dOut[n,o]
+//	softmax cross-entropy
+//	         loss[n] = log Σ_k e^{z[n,k]} − z[n,y_n],  dZ[n,k] = (softmax(z_n)[k] − [k = y_n])·scale
+//	sgd      v = μ·v + g, w −= lr·v   (w −= lr·g when μ = 0)
+//
+// where a term whose input index falls outside the input (in the padding) is zero.
+// Backward functions overwrite their outputs; gradients are summed over the batch.
+// An out-of-window element of a pool (the trailing rows and columns that floor drops) has
+// gradient zero.
+//
+// The functions are the CPU engine's inner loops: they never allocate, they panic with a
+// constant message when a slice's length does not match the shape (a programmer error),
+// and their innermost loops run along contiguous rows so that one sample (N = 1) of the
+// default network trains in well under a millisecond on one core. They are safe to call
+// from several goroutines on disjoint outputs.
+//
+// Ops adapts the functions to the internal/optest.Ops contract.
+package cpu

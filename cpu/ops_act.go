@@ -1,0 +1,95 @@
+package cpu
+
+import (
+	"math"
+
+	"vkcnn/internal/rng"
+	"vkcnn/model"
+)
+
+const (
+	errActLen     = "cpu: activation: the slices differ in length"
+	errDropoutLen = "cpu: dropout: the slices differ in length or exceed 2^32 values"
+)
+
+// ReLUForward computes out[i] = max(in[i], 0).
+func ReLUForward(out, in []float32) {
+	if len(out) != len(in) {
+		panic(errActLen)
+	}
+	out = out[:len(in)]
+	for i, v := range in {
+		if v > 0 {
+			out[i] = v
+		} else {
+			out[i] = 0
+		}
+	}
+}
+
+// ReLUBackward computes dIn[i] = dOut[i] where out[i] > 0, else 0, from the forward output.
+func ReLUBackward(dIn, dOut, out []float32) {
+	if len(dIn) != len(dOut) || len(out) != len(dOut) {
+		panic(errActLen)
+	}
+	dIn, out = dIn[:len(dOut)], out[:len(dOut)]
+	for i, d := range dOut {
+		if out[i] > 0 {
+			dIn[i] = d
+		} else {
+			dIn[i] = 0
+		}
+	}
+}
+
+// SigmoidForward computes out[i] = 1/(1+e^−in[i]), the exponential in float64.
+func SigmoidForward(out, in []float32) {
+	if len(out) != len(in) {
+		panic(errActLen)
+	}
+	out = out[:len(in)]
+	for i, v := range in {
+		out[i] = float32(1 / (1 + math.Exp(-float64(v))))
+	}
+}
+
+// SigmoidBackward computes dIn[i] = dOut[i]·out[i]·(1−out[i]) from the forward output.
+func SigmoidBackward(dIn, dOut, out []float32) {
+	if len(dIn) != len(dOut) || len(out) != len(dOut) {
+		panic(errActLen)
+	}
+	dIn, out = dIn[:len(dOut)], out[:len(dOut)]
+	for i, d := range dOut {
+		y := out[i]
+		dIn[i] = d * y * (1 - y)
+	}
+}
+
+// DropoutForward computes out[i] = in[i]·d.Scale where rng.DropoutBits(d.Seed, d.Step, i)
+// ≥ d.Threshold (kept), else 0, i being the flat index over the whole slice.
+func DropoutForward(out, in []float32, d model.DropoutParams) {
+	if len(out) != len(in) || uint64(len(in)) > 1<<32 {
+		panic(errDropoutLen)
+	}
+	dropout(out[:len(in)], in, d)
+}
+
+// DropoutBackward computes dIn[i] = dOut[i]·d.Scale where element i was kept by
+// DropoutForward with the same d, else 0.
+func DropoutBackward(dIn, dOut []float32, d model.DropoutParams) {
+	if len(dIn) != len(dOut) || uint64(len(dOut)) > 1<<32 {
+		panic(errDropoutLen)
+	}
+	dropout(dIn[:len(dOut)], dOut, d)
+}
+
+// dropout is the mask of both directions: dst[i] = src[i]·Scale if kept, else 0.
+func dropout(dst, src []float32, d model.DropoutParams) {
+	for i, v := range src {
+		if rng.DropoutBits(d.Seed, d.Step, uint32(i)) >= d.Threshold {
+			dst[i] = v * d.Scale
+		} else {
+			dst[i] = 0
+		}
+	}
+}
