@@ -1,5 +1,5 @@
 // avgpool_backward: spreads each window's gradient evenly — twin of cpu.AvgPoolBackward.
-//   dIn[n,c,h,w] = dOut[n,c,h/Size,w/Size] / Size² inside a window, 0 for the floor remainder
+//   dIn[n,c,h,w] = dOut[n,c,h/Size,w/Size]·(1/Size²) inside a window, 0 for the floor remainder
 // rows/columns outside every window. Overwrites dIn.
 //
 // Bindings (set 0): 0 dIn (N,C,H,W) written, 1 dOut (N,C,OH,OW).
@@ -27,7 +27,7 @@ void main() {
     uint ow = x / p.Size;
     float g = 0.0;
     if (oh < p.OH && ow < p.OW) {
-        g = dOut[(nc * p.OH + oh) * p.OW + ow] / float(p.Size * p.Size);
+        g = dOut[(nc * p.OH + oh) * p.OW + ow] * (1.0 / float(p.Size * p.Size));
     }
     dIn[i] = g;
 }

@@ -1,5 +1,5 @@
 // avgpool_forward: Size×Size mean pool with stride Size (floor) — twin of cpu.AvgPoolForward.
-//   out[n,c,oh,ow] = (Σ_{dy,dx<Size} in[n,c,oh·Size+dy,ow·Size+dx]) / Size²
+//   out[n,c,oh,ow] = (Σ_{dy,dx<Size} in[n,c,oh·Size+dy,ow·Size+dx])·(1/Size²)
 // summed in row-major window order.
 //
 // Bindings (set 0): 0 out (N,C,OH,OW) written, 1 in (N,C,H,W).
@@ -32,5 +32,5 @@ void main() {
             sum += inData[row + dx];
         }
     }
-    outData[i] = sum / float(p.Size * p.Size);
+    outData[i] = sum * (1.0 / float(p.Size * p.Size));
 }
