@@ -65,8 +65,8 @@ func SigmoidBackward(dIn, dOut, out []float32) {
 	}
 }
 
-// DropoutForward computes out[i] = in[i]·d.Scale where rng.DropoutBits(d.Seed, d.Step, i)
-// ≥ d.Threshold (kept), else 0, i being the flat index over the whole slice.
+// DropoutForward computes out[i] = in[i]·d.Scale where rng.DropoutBits(d.Seed, d.Step, d.Offset+i)
+// ≥ d.Threshold (kept), else 0, i being the flat index over the slice.
 func DropoutForward(out, in []float32, d model.DropoutParams) {
 	if len(out) != len(in) || uint64(len(in)) > 1<<32 {
 		panic(errDropoutLen)
@@ -86,7 +86,7 @@ func DropoutBackward(dIn, dOut []float32, d model.DropoutParams) {
 // dropout is the mask of both directions: dst[i] = src[i]·Scale if kept, else 0.
 func dropout(dst, src []float32, d model.DropoutParams) {
 	for i, v := range src {
-		if rng.DropoutBits(d.Seed, d.Step, uint32(i)) >= d.Threshold {
+		if rng.DropoutBits(d.Seed, d.Step, d.Offset+uint32(i)) >= d.Threshold {
 			dst[i] = v * d.Scale
 		} else {
 			dst[i] = 0
