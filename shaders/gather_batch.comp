@@ -1,0 +1,46 @@
+// gather_batch: copies one training step's samples and labels out of the uploaded training
+// set, in the epoch's order. The step is ctrl.step + stepOffset; its first sample is
+// order[(ctrl.step + stepOffset)·batch], and sample s of the step (s < count) is
+//   input[s·imageLen + j] = images[order[first + s]·imageLen + j],  j < imageLen
+//   labels[s]             = allLabels[order[first + s]]
+// Values of input/labels past count·imageLen / count are not written.
+//
+// Bindings (set 0): 0 input (batch·imageLen floats) written, 1 labels (batch ints) written,
+// 2 images (N_total·imageLen floats, the whole training set), 3 allLabels (N_total ints),
+// 4 order (N_total ints, the epoch's sample order), 5 Control.
+// Push constants, in order (all uint): batch (the full batch size B), count (samples in this
+// step, ≤ batch; the epoch's last step may hold fewer), imageLen (H·W), stepOffset.
+// One thread per input value, count·imageLen threads (adjacent threads → adjacent pixels);
+// i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y·(x-groups·WG). The thread of pixel 0
+// of a sample also writes its label.
+#version 450
+layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+
+layout(std430, set = 0, binding = 0) restrict writeonly buffer InputBuf { float inputData[]; };
+layout(std430, set = 0, binding = 1) restrict writeonly buffer LabelsBuf { int labels[]; };
+layout(std430, set = 0, binding = 2) restrict readonly buffer ImagesBuf { float images[]; };
+layout(std430, set = 0, binding = 3) restrict readonly buffer AllLabelsBuf { int allLabels[]; };
+layout(std430, set = 0, binding = 4) restrict readonly buffer OrderBuf { int order[]; };
+layout(std430, set = 0, binding = 5) restrict readonly buffer Control {
+    uint step;
+    uint globalStepBase;
+    uint correctTotal;
+    uint pad;
+} ctrl;
+
+layout(push_constant) uniform Params {
+    uint batch;
+    uint count;
+    uint imageLen;
+    uint stepOffset;
+} p;
+
+void main() {
+    uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    if (i >= p.count * p.imageLen) return;
+    uint s = i / p.imageLen;
+    uint j = i - s * p.imageLen;
+    uint src = uint(order[(ctrl.step + p.stepOffset) * p.batch + s]);
+    inputData[i] = images[src * p.imageLen + j];
+    if (j == 0) labels[s] = allLabels[src];
+}
