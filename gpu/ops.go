@@ -1,0 +1,147 @@
+package gpu
+
+import (
+	"fmt"
+	"math"
+	"unsafe"
+)
+
+// Ops runs each op of the internal/optest.Ops contract as one dispatch on a Device: every
+// call allocates device-local buffers, uploads the inputs, dispatches the op's shader,
+// waits, and downloads the outputs. It exists for the parity suite, not for speed (the
+// engine keeps everything on the device). Every output buffer has guardWords extra words
+// holding a sentinel that are checked after the dispatch, so that a shader writing past
+// the end of an output is an error.
+type Ops struct {
+	d *Device
+	// WG is the workgroup size the shaders are built for (default 64).
+	WG int
+}
+
+// NewOps returns the ops of d with workgroup size 64.
+func NewOps(d *Device) *Ops { return &Ops{d: d, WG: 64} }
+
+// guardWords is the number of sentinel words after every output.
+const guardWords = 16
+
+// guardBits is the sentinel: a signalling-NaN pattern that no op produces.
+const guardBits = 0x7fa5a5a5
+
+// poisonBits fills an output before a dispatch, so that an element the shader fails to
+// write reads as NaN.
+const poisonBits = 0x7fc00bad
+
+// arg is one buffer argument of a dispatch: its name (for errors), its 4-byte elements
+// viewed as bytes, and whether the shader writes it.
+type arg struct {
+	name  string
+	data  []byte
+	out   bool
+	inout bool // written and read: uploaded before, downloaded after
+}
+
+func input[T Elem](name string, s []T) arg  { return arg{name: name, data: asBytes(s)} }
+func output[T Elem](name string, s []T) arg { return arg{name: name, data: asBytes(s), out: true} }
+func inout[T Elem](name string, s []T) arg {
+	return arg{name: name, data: asBytes(s), out: true, inout: true}
+}
+
+// words is a Go value's 32-bit words as bytes (the Control buffer, the lr array).
+func words[T Elem](s ...T) arg { return input("", s) }
+
+// dispatch describes the grid: total threads (one per element), or groups workgroups.
+type dispatch struct {
+	total, groups int
+}
+
+// run executes shader name over args (in binding order) with push as its push constants.
+func (o *Ops) run(name string, push []byte, g dispatch, args ...arg) error {
+	d := o.d
+	k, err := d.Kernel(name, o.WG, len(args), len(push))
+	if err != nil {
+		return err
+	}
+	bufs := make([]*Buffer, len(args))
+	defer func() {
+		for _, b := range bufs {
+			b.Destroy()
+		}
+	}()
+	ranges := make([]Range, len(args))
+	for i, a := range args {
+		size := len(a.data)
+		if a.out {
+			size += 4 * guardWords
+		}
+		b, err := d.NewBuffer(size, DeviceLocal)
+		if err != nil {
+			return fmt.Errorf("gpu: %s: buffer %s: %w", name, a.name, err)
+		}
+		bufs[i] = b
+		init := a.data
+		if a.out {
+			init = make([]byte, size)
+			words := unsafe.Slice((*uint32)(unsafe.Pointer(&init[0])), size/4)
+			for j := range words {
+				words[j] = poisonBits
+				if j*4 >= len(a.data) {
+					words[j] = guardBits
+				}
+			}
+			if a.inout {
+				copy(init, a.data)
+			}
+		}
+		if err := b.write(0, init); err != nil {
+			return fmt.Errorf("gpu: %s: uploading %s: %w", name, a.name, err)
+		}
+		ranges[i] = b.All()
+	}
+	bind, err := k.Bind(ranges...)
+	if err != nil {
+		return err
+	}
+	defer bind.Free()
+	err = d.oneShot(func(c *Commands) {
+		if g.groups > 0 {
+			c.DispatchGroups(bind, push, g.groups)
+		} else {
+			c.Dispatch(bind, push, g.total)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("gpu: %s: %w", name, err)
+	}
+	for i, a := range args {
+		if !a.out {
+			continue
+		}
+		back := make([]byte, bufs[i].Size())
+		if err := bufs[i].read(back, 0); err != nil {
+			return fmt.Errorf("gpu: %s: downloading %s: %w", name, a.name, err)
+		}
+		guard := unsafe.Slice((*uint32)(unsafe.Pointer(&back[len(a.data)])), guardWords)
+		for j, w := range guard {
+			if w != guardBits {
+				return fmt.Errorf("gpu: %s wrote past the end of %s (guard word %d is 0x%08x)", name, a.name, j, w)
+			}
+		}
+		copy(a.data, back[:len(a.data)])
+	}
+	return nil
+}
+
+// need panics when a slice's length differs from what the shape says: a programmer error.
+func need(n, want int) {
+	if n != want {
+		panic("gpu: slice length does not match the shape")
+	}
+}
+
+// u32 converts a non-negative size for a push constant.
+func u32(n int) uint32 {
+	if n < 0 || n > math.MaxUint32 {
+		panic("gpu: size does not fit a 32-bit push constant")
+	}
+	return uint32(n)
+}
