@@ -41,6 +41,22 @@ void reduce(uint t) {
     }
 }
 
+// advance adds (dn, da, db) to the mixed-radix position (n, a < rh, b < rw), with da < rh and
+// db < rw: one carry per digit suffices.
+void advance(inout uint n, inout uint a, inout uint b, uint dn, uint da, uint db, uint rh, uint rw) {
+    b += db;
+    a += da;
+    if (b >= rw) {
+        b -= rw;
+        a++;
+    }
+    n += dn;
+    if (a >= rh) {
+        a -= rh;
+        n++;
+    }
+}
+
 void main() {
     uint g = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
     uint t = gl_LocalInvocationID.x;
@@ -66,28 +82,68 @@ void main() {
         uint ow0 = uint(max(-dw, 0));
         uint ow1 = uint(min(int(p.OW), int(p.W) - dw));
         if (oh1 > oh0 && ow1 > ow0) {
+            // The terms are the valid rh×rw rectangle of every sample, walked as
+            // j = (n·rh + a)·rw + b. A thread's term moves by WG each step: the carry
+            // arithmetic below adds WG in that mixed radix, so the loop has no division.
             uint rh = oh1 - oh0;
             uint rw = ow1 - ow0;
             uint rhw = rh * rw;
             uint terms = p.N * rhw;
-            for (uint j = t; j < terms; j += WG) {
-                uint n = j / rhw;
-                uint q = j - n * rhw;
-                uint a = q / rw;
-                uint oh = oh0 + a;
-                uint ow = ow0 + (q - a * rw);
-                uint ih = uint(int(oh) + dh);
-                uint iw = uint(int(ow) + dw);
-                acc += dOut[((n * p.OC + oc) * p.OH + oh) * p.OW + ow] *
-                       inData[((n * p.C + c) * p.H + ih) * p.W + iw];
+            uint n = t / rhw, q = t - n * rhw, a = q / rw, b = q - a * rw;
+            uint dn = WG / rhw, rq = WG - dn * rhw, da = rq / rw, db = rq - da * rw;
+            uint dStride = p.OC * OHW, iStride = p.C * p.H * p.W;
+            uint dBase = (oc * p.OH + oh0) * p.OW + ow0;
+            uint iBase = (c * p.H + uint(int(oh0) + dh)) * p.W + uint(int(ow0) + dw);
+            uint j = t;
+            // Four terms per iteration: their eight loads are issued before the adds, which
+            // still run in term order (the sum is the same as one term per iteration).
+            for (; j + 3u * WG < terms; j += 4u * WG) {
+                uint d0 = n * dStride + dBase + a * p.OW + b, i0 = n * iStride + iBase + a * p.W + b;
+                advance(n, a, b, dn, da, db, rh, rw);
+                uint d1 = n * dStride + dBase + a * p.OW + b, i1 = n * iStride + iBase + a * p.W + b;
+                advance(n, a, b, dn, da, db, rh, rw);
+                uint d2 = n * dStride + dBase + a * p.OW + b, i2 = n * iStride + iBase + a * p.W + b;
+                advance(n, a, b, dn, da, db, rh, rw);
+                uint d3 = n * dStride + dBase + a * p.OW + b, i3 = n * iStride + iBase + a * p.W + b;
+                advance(n, a, b, dn, da, db, rh, rw);
+                float x0 = dOut[d0], y0 = inData[i0], x1 = dOut[d1], y1 = inData[i1];
+                float x2 = dOut[d2], y2 = inData[i2], x3 = dOut[d3], y3 = inData[i3];
+                acc += x0 * y0;
+                acc += x1 * y1;
+                acc += x2 * y2;
+                acc += x3 * y3;
+            }
+            for (; j < terms; j += WG) {
+                acc += dOut[n * dStride + dBase + a * p.OW + b] * inData[n * iStride + iBase + a * p.W + b];
+                advance(n, a, b, dn, da, db, rh, rw);
             }
         }
     } else {
+        // Bias: every (n, q) with q < OH·OW, walked the same way with rectangle 1×OHW.
         uint oc = g - wLen;
         uint terms = p.N * OHW;
-        for (uint j = t; j < terms; j += WG) {
-            uint n = j / OHW;
-            acc += dOut[(n * p.OC + oc) * OHW + (j - n * OHW)];
+        uint n = t / OHW, q = t - n * OHW, a = 0;
+        uint dn = WG / OHW, dq = WG - dn * OHW;
+        uint dStride = p.OC * OHW, dBase = oc * OHW;
+        uint j = t;
+        for (; j + 3u * WG < terms; j += 4u * WG) {
+            uint d0 = n * dStride + dBase + q;
+            advance(n, a, q, dn, 0u, dq, 1u, OHW);
+            uint d1 = n * dStride + dBase + q;
+            advance(n, a, q, dn, 0u, dq, 1u, OHW);
+            uint d2 = n * dStride + dBase + q;
+            advance(n, a, q, dn, 0u, dq, 1u, OHW);
+            uint d3 = n * dStride + dBase + q;
+            advance(n, a, q, dn, 0u, dq, 1u, OHW);
+            float x0 = dOut[d0], x1 = dOut[d1], x2 = dOut[d2], x3 = dOut[d3];
+            acc += x0;
+            acc += x1;
+            acc += x2;
+            acc += x3;
+        }
+        for (; j < terms; j += WG) {
+            acc += dOut[n * dStride + dBase + q];
+            advance(n, a, q, dn, 0u, dq, 1u, OHW);
         }
     }
 
