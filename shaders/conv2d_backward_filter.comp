@@ -77,11 +77,11 @@ void main() {
         // 0 ≤ oh+kh−PadH < H  ⇔  PadH−kh ≤ oh < H+PadH−kh, intersected with [0,OH).
         int dh = int(kh) - int(p.PadH);
         int dw = int(kw) - int(p.PadW);
-        uint oh0 = uint(max(-dh, 0));
-        uint oh1 = uint(min(int(p.OH), int(p.H) - dh));
-        uint ow0 = uint(max(-dw, 0));
-        uint ow1 = uint(min(int(p.OW), int(p.W) - dw));
-        if (oh1 > oh0 && ow1 > ow0) {
+        // (Signed: with PadH > H the interval can be empty with H−dh < 0.)
+        int ohLo = max(-dh, 0), ohHi = min(int(p.OH), int(p.H) - dh);
+        int owLo = max(-dw, 0), owHi = min(int(p.OW), int(p.W) - dw);
+        if (ohHi > ohLo && owHi > owLo) {
+            uint oh0 = uint(ohLo), oh1 = uint(ohHi), ow0 = uint(owLo), ow1 = uint(owHi);
             // The terms are the valid rh×rw rectangle of every sample, walked as
             // j = (n·rh + a)·rw + b. A thread's term moves by WG each step: the carry
             // arithmetic below adds WG in that mixed radix, so the loop has no division.

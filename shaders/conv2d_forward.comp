@@ -33,10 +33,11 @@ void main() {
     // 0 ≤ oh+kh−PadH < H  ⇔  PadH−oh ≤ kh < H+PadH−oh.
     int ih0 = int(oh) - int(p.PadH);
     int iw0 = int(ow) - int(p.PadW);
+    // Clamped at 0 below so that an empty interval stays empty as uint.
     uint kh0 = uint(max(-ih0, 0));
-    uint kh1 = uint(min(int(p.KH), int(p.H) - ih0));
+    uint kh1 = uint(max(min(int(p.KH), int(p.H) - ih0), 0));
     uint kw0 = uint(max(-iw0, 0));
-    uint kw1 = uint(min(int(p.KW), int(p.W) - iw0));
+    uint kw1 = uint(max(min(int(p.KW), int(p.W) - iw0), 0));
 
     float acc = b[oc];
     for (uint c = 0; c < p.C; c++) {
