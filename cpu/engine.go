@@ -1,0 +1,339 @@
+package cpu
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"vkcnn/engine"
+	"vkcnn/model"
+)
+
+// chunkSize is the number of samples one goroutine takes at a time. Gradients are summed
+// within a chunk by the batched ops and then across chunks in chunk order, so the result
+// depends on chunkSize but never on GOMAXPROCS.
+const chunkSize = 8
+
+// evalChunk is the number of test samples one goroutine evaluates at a time.
+const evalChunk = 64
+
+// Engine trains a network on the CPU with the reference ops, in parallel over the samples
+// of a batch.
+type Engine struct {
+	cfg     engine.Config
+	arch    *model.Arch
+	params  *model.Params
+	vel     *model.Params // momentum buffers, zero at start
+	grad    *model.Params // the step's summed gradient
+	workers int
+	pool    sync.Pool // *scratch
+	// chunkGrads[c] holds chunk c's gradient (only used when a step has several chunks).
+	chunkGrads []*model.Params
+	loss       []float32 // per sample of a step, or of the test set
+	correct    []int32
+}
+
+// scratch is one goroutine's working memory for up to cap samples.
+type scratch struct {
+	acts   [][]float32 // acts[0] is the input, acts[i+1] the output of layer i
+	dActs  [][]float32 // gradients with respect to acts
+	argmax [][]int32   // per layer, max-pool only
+	labels []int32
+	dLog   []float32
+}
+
+// New builds a CPU engine for cfg. It never fails for a valid config.
+func New(cfg engine.Config) (*Engine, error) {
+	if cfg.Arch == nil || cfg.Train == nil || cfg.Test == nil || cfg.Batch < 1 {
+		return nil, errors.New("cpu: config needs an arch, a train and a test set, and a batch of at least 1")
+	}
+	e := &Engine{
+		cfg:     cfg,
+		arch:    cfg.Arch,
+		params:  cfg.Arch.NewParams(),
+		vel:     cfg.Arch.NewParams(),
+		grad:    cfg.Arch.NewParams(),
+		workers: runtime.GOMAXPROCS(0),
+	}
+	nChunks := (cfg.Batch + chunkSize - 1) / chunkSize
+	if nChunks > 1 {
+		e.chunkGrads = make([]*model.Params, nChunks)
+		for i := range e.chunkGrads {
+			e.chunkGrads[i] = cfg.Arch.NewParams()
+		}
+	}
+	n := max(cfg.Batch, cfg.Test.N)
+	e.loss, e.correct = make([]float32, n), make([]int32, n)
+	e.pool.New = func() any { return e.newScratch(max(chunkSize, evalChunk)) }
+	return e, nil
+}
+
+func (e *Engine) newScratch(n int) *scratch {
+	s := &scratch{labels: make([]int32, n)}
+	s.acts = append(s.acts, make([]float32, n*e.arch.Input.Len()))
+	s.dActs = append(s.dActs, nil) // the input needs no gradient
+	for i := range e.arch.Layers {
+		l := &e.arch.Layers[i]
+		s.acts = append(s.acts, make([]float32, n*l.Out.Len()))
+		s.dActs = append(s.dActs, make([]float32, n*l.Out.Len()))
+		var am []int32
+		if l.Kind == model.MaxPool {
+			am = make([]int32, n*l.Out.Len())
+		}
+		s.argmax = append(s.argmax, am)
+	}
+	s.dLog = s.dActs[len(s.dActs)-1]
+	return s
+}
+
+// Name implements engine.Engine.
+func (e *Engine) Name() string { return "cpu" }
+
+// Device implements engine.Engine.
+func (e *Engine) Device() string { return fmt.Sprintf("CPU, %d goroutines", e.workers) }
+
+// SetParams implements engine.Engine.
+func (e *Engine) SetParams(p *model.Params) error {
+	if err := e.arch.Check(p); err != nil {
+		return fmt.Errorf("cpu: %w", err)
+	}
+	e.params = p.Clone()
+	for _, t := range e.vel.Tensors {
+		clear(t.Data)
+	}
+	return nil
+}
+
+// Params implements engine.Engine.
+func (e *Engine) Params() (*model.Params, error) { return e.params.Clone(), nil }
+
+// Close implements engine.Engine.
+func (e *Engine) Close() error { return nil }
+
+// TrainEpoch implements engine.Engine.
+func (e *Engine) TrainEpoch(ep engine.Epoch, progress func(int)) (engine.EpochResult, error) {
+	n, b := len(ep.Order), e.cfg.Batch
+	steps := engine.Steps(n, b)
+	if len(ep.LR) != steps {
+		return engine.EpochResult{}, fmt.Errorf("cpu: epoch has %d learning rates for %d steps", len(ep.LR), steps)
+	}
+	for _, idx := range ep.Order {
+		if idx < 0 || int(idx) >= e.cfg.Train.N {
+			return engine.EpochResult{}, fmt.Errorf("cpu: sample index %d out of range [0, %d)", idx, e.cfg.Train.N)
+		}
+	}
+	res := engine.EpochResult{StepLoss: make([]float32, steps)}
+	every := max(1, steps/100)
+	for s := 0; s < steps; s++ {
+		batch := ep.Order[s*b : min(n, (s+1)*b)]
+		loss, correct := e.step(batch, ep.LR[s], uint32(ep.FirstStep+s))
+		res.StepLoss[s] = loss
+		res.Correct += correct
+		if progress != nil && (s%every == every-1 || s == steps-1) {
+			progress(min(n, (s+1)*b))
+		}
+	}
+	return res, nil
+}
+
+// step runs forward, backward and the update for one batch and returns its mean loss and
+// the number of samples classified right.
+func (e *Engine) step(batch []int32, lr float32, globalStep uint32) (float32, int) {
+	e.gradient(batch, globalStep)
+	for t := range e.params.Tensors {
+		SGDUpdate(e.params.Tensors[t].Data, e.vel.Tensors[t].Data, e.grad.Tensors[t].Data, lr, e.cfg.Momentum)
+	}
+	return e.sumLoss(len(batch))
+}
+
+// gradient computes the gradient of the batch's mean loss into e.grad, and every sample's
+// loss and correct flag into e.loss and e.correct.
+func (e *Engine) gradient(batch []int32, globalStep uint32) {
+	nChunks := (len(batch) + chunkSize - 1) / chunkSize
+	scale := 1 / float32(len(batch))
+	run := func(c int, g *model.Params) {
+		lo, hi := c*chunkSize, min(len(batch), (c+1)*chunkSize)
+		s := e.pool.Get().(*scratch)
+		e.forward(s, e.cfg.Train, batch[lo:hi], lo, true, globalStep, scale)
+		e.backward(s, hi-lo, g, lo, globalStep)
+		e.pool.Put(s)
+	}
+	if nChunks == 1 {
+		run(0, e.grad)
+		return
+	}
+	e.parallel(nChunks, func(c int) { run(c, e.chunkGrads[c]) })
+	for t := range e.grad.Tensors {
+		sum := e.grad.Tensors[t].Data
+		copy(sum, e.chunkGrads[0].Tensors[t].Data)
+		for c := 1; c < nChunks; c++ {
+			for i, v := range e.chunkGrads[c].Tensors[t].Data {
+				sum[i] += v
+			}
+		}
+	}
+}
+
+func (e *Engine) sumLoss(n int) (float32, int) {
+	sum, correct := 0.0, 0
+	for i := 0; i < n; i++ {
+		sum += float64(e.loss[i])
+		correct += int(e.correct[i])
+	}
+	return float32(sum / float64(n)), correct
+}
+
+// parallel runs f(0..n-1) on up to e.workers goroutines.
+func (e *Engine) parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(e.workers, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// forward computes the logits of the samples idx of data into s, then their loss, correct
+// flags (into e.loss/e.correct at offset) and, when training, the loss gradient s.dLog
+// scaled by scale. offset is the position of idx[0] in its batch (for the dropout mask).
+func (e *Engine) forward(s *scratch, data interface {
+	Image(int) []float32
+}, idx []int32, offset int, training bool, globalStep uint32, scale float32) {
+	n := len(idx)
+	in := e.arch.Input.Len()
+	for j, k := range idx {
+		copy(s.acts[0][j*in:(j+1)*in], data.Image(int(k)))
+	}
+	pi := 0
+	for i := range e.arch.Layers {
+		l := &e.arch.Layers[i]
+		x, y := s.acts[i][:n*l.In.Len()], s.acts[i+1][:n*l.Out.Len()]
+		switch l.Kind {
+		case model.Conv:
+			w, b := e.params.Layer(pi)
+			pi++
+			Conv2DForward(y, x, w, b, l.ConvShape(n))
+		case model.Dense:
+			w, b := e.params.Layer(pi)
+			pi++
+			DenseForward(y, x, w, b, l.DenseShape(n))
+		case model.ReLU:
+			ReLUForward(y, x)
+		case model.Sigmoid:
+			SigmoidForward(y, x)
+		case model.MaxPool:
+			MaxPoolForward(y, s.argmax[i][:len(y)], x, l.PoolShape(n))
+		case model.AvgPool:
+			AvgPoolForward(y, x, l.PoolShape(n))
+		case model.Dropout:
+			if training {
+				d := model.NewDropoutParams(l.P, e.cfg.Seed, globalStep)
+				d.Offset = uint32(offset * l.In.Len())
+				DropoutForward(y, x, d)
+			} else {
+				copy(y, x)
+			}
+		}
+	}
+	labels := e.labelsOf(idx, training, s.labels[:n])
+	k := e.arch.Classes
+	logits := s.acts[len(s.acts)-1][:n*k]
+	SoftmaxCrossEntropy(e.loss[offset:offset+n], s.dLog[:n*k], e.correct[offset:offset+n], logits, labels, n, k, scale)
+}
+
+func (e *Engine) labelsOf(idx []int32, training bool, out []int32) []int32 {
+	src := e.cfg.Test.Labels
+	if training {
+		src = e.cfg.Train.Labels
+	}
+	for j, k := range idx {
+		out[j] = int32(src[k])
+	}
+	return out
+}
+
+// backward propagates s.dLog back through the layers of n samples and writes the parameter
+// gradients (summed over the samples) into g. offset and globalStep are the forward's.
+func (e *Engine) backward(s *scratch, n int, g *model.Params, offset int, globalStep uint32) {
+	pi := len(g.Tensors)/2 - 1
+	for i := len(e.arch.Layers) - 1; i >= 0; i-- {
+		l := &e.arch.Layers[i]
+		dy := s.dActs[i+1][:n*l.Out.Len()]
+		var dx []float32
+		if i > 0 {
+			dx = s.dActs[i][:n*l.In.Len()]
+		}
+		x, y := s.acts[i][:n*l.In.Len()], s.acts[i+1][:n*l.Out.Len()]
+		switch l.Kind {
+		case model.Conv:
+			dw, db := g.Layer(pi)
+			w, _ := e.params.Layer(pi)
+			pi--
+			Conv2DBackwardFilter(dw, db, dy, x, l.ConvShape(n))
+			if dx != nil {
+				Conv2DBackwardData(dx, dy, w, l.ConvShape(n))
+			}
+		case model.Dense:
+			dw, db := g.Layer(pi)
+			w, _ := e.params.Layer(pi)
+			pi--
+			DenseBackwardWeights(dw, db, dy, x, l.DenseShape(n))
+			if dx != nil {
+				DenseBackwardData(dx, dy, w, l.DenseShape(n))
+			}
+		case model.ReLU:
+			if dx != nil {
+				ReLUBackward(dx, dy, y)
+			}
+		case model.Sigmoid:
+			if dx != nil {
+				SigmoidBackward(dx, dy, y)
+			}
+		case model.MaxPool:
+			if dx != nil {
+				MaxPoolBackward(dx, dy, s.argmax[i][:len(y)], l.PoolShape(n))
+			}
+		case model.AvgPool:
+			if dx != nil {
+				AvgPoolBackward(dx, dy, l.PoolShape(n))
+			}
+		case model.Dropout:
+			if dx != nil {
+				d := model.NewDropoutParams(l.P, e.cfg.Seed, globalStep)
+				d.Offset = uint32(offset * l.In.Len())
+				DropoutBackward(dx, dy, d)
+			}
+		}
+	}
+}
+
+// Evaluate implements engine.Engine.
+func (e *Engine) Evaluate() (engine.EvalResult, error) {
+	test := e.cfg.Test
+	n := test.N
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	chunks := (n + evalChunk - 1) / evalChunk
+	e.parallel(chunks, func(c int) {
+		lo, hi := c*evalChunk, min(n, (c+1)*evalChunk)
+		s := e.pool.Get().(*scratch)
+		e.forward(s, test, idx[lo:hi], lo, false, 0, 1)
+		e.pool.Put(s)
+	})
+	sum, correct := 0.0, 0
+	for i := 0; i < n; i++ {
+		sum += float64(e.loss[i])
+		correct += int(e.correct[i])
+	}
+	return engine.EvalResult{Loss: sum / float64(n), Correct: correct, N: n}, nil
+}
