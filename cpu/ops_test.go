@@ -255,3 +255,70 @@ func TestOpsPanicOnBadLengths(t *testing.T) {
 		cpu.MaxPoolBackward(make([]float32, 4), []float32{1}, []int32{4}, model.PoolShape{N: 1, C: 1, H: 2, W: 2, Size: 2})
 	}, "argmax outside dIn")
 }
+
+// sweepShapes are convolutions whose widths exercise every path of the fast kernels:
+// 4-column blocks and leftovers, border columns of same and full padding, an odd filter or
+// channel count (paired with itself), kernels wider than the image, and a padded-row
+// buffer too large for the stack (the scatter path of Conv2DBackwardData).
+func sweepShapes() []model.ConvShape {
+	var ss []model.ConvShape
+	for _, k := range [][2]int{{1, 1}, {3, 3}, {3, 2}, {2, 5}, {5, 5}, {4, 7}} {
+		for _, w := range []int{1, 2, 3, 4, 5, 7, 8, 9, 13} {
+			for ph := range k[0] {
+				for _, pw := range []int{0, (k[1] - 1) / 2, k[1] - 1} {
+					s := model.ConvShape{N: 2, C: 3, H: 6, W: w, OC: 3, KH: k[0], KW: k[1], PadH: ph, PadW: pw}
+					if s.OH() >= 1 && s.OW() >= 1 {
+						ss = append(ss, s)
+					}
+				}
+			}
+		}
+	}
+	return append(ss,
+		model.ConvShape{N: 1, C: 2, H: 10, W: 70, OC: 8, KH: 3, KW: 3},        // 8·8·72 > padRowsMax
+		model.ConvShape{N: 1, C: 1, H: 28, W: 28, OC: 6, KH: 5, KW: 5},        // default conv1
+		model.ConvShape{N: 3, C: 6, H: 12, W: 12, OC: 12, KH: 5, KW: 5},       // default conv2
+		model.ConvShape{N: 1, C: 2, H: 5, W: 9, OC: 4, KH: 3, KW: 5, PadW: 4}, // full padding, width
+	)
+}
+
+// assertClose64 checks |got − want| ≤ 1e-5·(1 + |want|) elementwise: the float32 result of
+// a sum of at most a few hundred O(1) terms against the exact float64 one.
+func assertClose64(t *testing.T, want []float64, got []float32, what string, s model.ConvShape) {
+	t.Helper()
+	require.Len(t, got, len(want))
+	for i := range want {
+		if d := math.Abs(float64(got[i]) - want[i]); !(d <= 1e-5*(1+math.Abs(want[i]))) {
+			t.Fatalf("%s %+v: index %d: got %v, want %v (diff %g)", what, s, i, got[i], want[i], d)
+		}
+	}
+}
+
+func TestConvMatchesDirectSums(t *testing.T) {
+	src := rng.New(5)
+	for _, s := range sweepShapes() {
+		in, w, b := randSlice(src, s.InLen()), randSlice(src, s.WeightLen()), randSlice(src, s.OC)
+		dOut := randSlice(src, s.OutLen())
+		out := nanSlice(s.OutLen())
+		cpu.Conv2DForward(out, in, w, b, s)
+		assertClose64(t, convForward64(to64(in), to64(w), to64(b), s), out, "forward", s)
+
+		dIn := nanSlice(s.InLen())
+		cpu.Conv2DBackwardData(dIn, dOut, w, s)
+		assertClose64(t, convBackwardData64(to64(dOut), to64(w), s), dIn, "backward data", s)
+
+		dW, dB := nanSlice(s.WeightLen()), nanSlice(s.OC)
+		cpu.Conv2DBackwardFilter(dW, dB, dOut, in, s)
+		wantW, wantB := convBackwardFilter64(to64(dOut), to64(in), s)
+		assertClose64(t, wantW, dW, "backward filter dW", s)
+		assertClose64(t, wantB, dB, "backward filter dB", s)
+	}
+}
+
+func nanSlice(n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(math.NaN())
+	}
+	return x
+}

@@ -1,0 +1,146 @@
+package cpu_test
+
+import (
+	"testing"
+
+	"vkcnn/cpu"
+	"vkcnn/internal/rng"
+	"vkcnn/model"
+)
+
+// The benchmarks run the default network's (lenet-6-12) layers on one sample, the way the
+// CPU engine calls them.
+
+func defaultArch(b *testing.B) *model.Arch {
+	a, err := model.Parse(model.DefaultPreset)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return a
+}
+
+// convLayers returns the default network's two convolutions for a batch of n, named.
+func convLayers(b *testing.B, n int) (names []string, shapes []model.ConvShape) {
+	a := defaultArch(b)
+	for i := range a.Layers {
+		if l := &a.Layers[i]; l.Kind == model.Conv {
+			names = append(names, l.Name)
+			shapes = append(shapes, l.ConvShape(n))
+		}
+	}
+	return names, shapes
+}
+
+func randSlice(src *rng.Source, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = 2*src.Float32() - 1
+	}
+	return x
+}
+
+func BenchmarkConv2DForward(b *testing.B) {
+	names, shapes := convLayers(b, 1)
+	for k, s := range shapes {
+		b.Run(names[k], func(b *testing.B) {
+			src := rng.New(1)
+			in, w, bias := randSlice(src, s.InLen()), randSlice(src, s.WeightLen()), randSlice(src, s.OC)
+			out := make([]float32, s.OutLen())
+			b.ReportAllocs()
+			for b.Loop() {
+				cpu.Conv2DForward(out, in, w, bias, s)
+			}
+			reportMACs(b, s)
+		})
+	}
+}
+
+func BenchmarkConv2DBackwardData(b *testing.B) {
+	names, shapes := convLayers(b, 1)
+	for k, s := range shapes {
+		b.Run(names[k], func(b *testing.B) {
+			src := rng.New(1)
+			dOut, w := randSlice(src, s.OutLen()), randSlice(src, s.WeightLen())
+			dIn := make([]float32, s.InLen())
+			b.ReportAllocs()
+			for b.Loop() {
+				cpu.Conv2DBackwardData(dIn, dOut, w, s)
+			}
+			reportMACs(b, s)
+		})
+	}
+}
+
+func BenchmarkConv2DBackwardFilter(b *testing.B) {
+	names, shapes := convLayers(b, 1)
+	for k, s := range shapes {
+		b.Run(names[k], func(b *testing.B) {
+			src := rng.New(1)
+			dOut, in := randSlice(src, s.OutLen()), randSlice(src, s.InLen())
+			dW, dB := make([]float32, s.WeightLen()), make([]float32, s.OC)
+			b.ReportAllocs()
+			for b.Loop() {
+				cpu.Conv2DBackwardFilter(dW, dB, dOut, in, s)
+			}
+			reportMACs(b, s)
+		})
+	}
+}
+
+// reportMACs reports the multiply-adds per nanosecond of one conv op of shape s.
+func reportMACs(b *testing.B, s model.ConvShape) {
+	macs := float64(s.OutLen() * s.C * s.KH * s.KW)
+	b.ReportMetric(macs*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "MAC/ns")
+}
+
+// BenchmarkSample trains the default network on one sample: every forward and backward op
+// (the first convolution's input gradient is not needed and not computed) and the SGD
+// update, as the CPU engine does per sample.
+func BenchmarkSample(b *testing.B) {
+	a := defaultArch(b)
+	l := a.Layers // conv relu pool conv relu pool dense
+	c1, p1, c2, p2, fc := l[0].ConvShape(1), l[2].PoolShape(1), l[3].ConvShape(1), l[5].PoolShape(1), l[6].DenseShape(1)
+	p := a.InitParams(1)
+	w1, b1 := p.Layer(0)
+	w2, b2 := p.Layer(1)
+	w3, b3 := p.Layer(2)
+	src := rng.New(2)
+	x := make([]float32, c1.InLen())
+	for i := range x {
+		x[i] = src.Float32()
+	}
+	f := func(n int) []float32 { return make([]float32, n) }
+	a1, r1, q1 := f(c1.OutLen()), f(c1.OutLen()), f(p1.OutLen())
+	a2, r2, q2 := f(c2.OutLen()), f(c2.OutLen()), f(p2.OutLen())
+	z, loss, dz := f(fc.N*fc.Out), f(1), f(fc.N*fc.Out)
+	arg1, arg2, correct := make([]int32, p1.OutLen()), make([]int32, p2.OutLen()), make([]int32, 1)
+	dq2, dr2, da2, dq1, dr1, da1 := f(p2.OutLen()), f(c2.OutLen()), f(c2.OutLen()), f(p1.OutLen()), f(c1.OutLen()), f(c1.OutLen())
+	gw1, gb1, gw2, gb2, gw3, gb3 := f(len(w1)), f(len(b1)), f(len(w2)), f(len(b2)), f(len(w3)), f(len(b3))
+	b.ReportAllocs()
+	for b.Loop() {
+		cpu.Conv2DForward(a1, x, w1, b1, c1)
+		cpu.ReLUForward(r1, a1)
+		cpu.MaxPoolForward(q1, arg1, r1, p1)
+		cpu.Conv2DForward(a2, q1, w2, b2, c2)
+		cpu.ReLUForward(r2, a2)
+		cpu.MaxPoolForward(q2, arg2, r2, p2)
+		cpu.DenseForward(z, q2, w3, b3, fc)
+		cpu.SoftmaxCrossEntropy(loss, dz, correct, z, []int32{3}, 1, 10, 1)
+		cpu.DenseBackwardWeights(gw3, gb3, dz, q2, fc)
+		cpu.DenseBackwardData(dq2, dz, w3, fc)
+		cpu.MaxPoolBackward(dr2, dq2, arg2, p2)
+		cpu.ReLUBackward(da2, dr2, r2)
+		cpu.Conv2DBackwardFilter(gw2, gb2, da2, q1, c2)
+		cpu.Conv2DBackwardData(dq1, da2, w2, c2)
+		cpu.MaxPoolBackward(dr1, dq1, arg1, p1)
+		cpu.ReLUBackward(da1, dr1, r1)
+		cpu.Conv2DBackwardFilter(gw1, gb1, da1, x, c1)
+		cpu.SGDUpdate(w1, nil, gw1, 1e-6, 0)
+		cpu.SGDUpdate(b1, nil, gb1, 1e-6, 0)
+		cpu.SGDUpdate(w2, nil, gw2, 1e-6, 0)
+		cpu.SGDUpdate(b2, nil, gb2, 1e-6, 0)
+		cpu.SGDUpdate(w3, nil, gw3, 1e-6, 0)
+		cpu.SGDUpdate(b3, nil, gb3, 1e-6, 0)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
