@@ -1,0 +1,99 @@
+package gpu
+
+import "vkcnn/model"
+
+// call is one recorded op: the shader, its push constants and its grid. The engine and the
+// op wrappers build their dispatches from these, so each op's grid is defined once.
+type call struct {
+	name string
+	push []byte
+	grid dispatch
+}
+
+func convForwardCall(s model.ConvShape) call {
+	p := convParamsOf(s)
+	return call{"conv2d_forward", Bytes(&p), dispatch{total: s.OutLen()}}
+}
+
+func convBackwardDataCall(s model.ConvShape) call {
+	p := convParamsOf(s)
+	return call{"conv2d_backward_data", Bytes(&p), dispatch{total: s.InLen()}}
+}
+
+// convBackwardFilterCall: one workgroup per weight, then one per bias.
+func convBackwardFilterCall(s model.ConvShape) call {
+	p := convParamsOf(s)
+	return call{"conv2d_backward_filter", Bytes(&p), dispatch{groups: s.WeightLen() + s.OC}}
+}
+
+func denseForwardCall(s model.DenseShape) call {
+	p := denseParamsOf(s)
+	return call{"dense_forward", Bytes(&p), dispatch{total: s.N * s.Out}}
+}
+
+func denseBackwardDataCall(s model.DenseShape) call {
+	p := denseParamsOf(s)
+	return call{"dense_backward_data", Bytes(&p), dispatch{total: s.N * s.In}}
+}
+
+// denseBackwardWeightsCall: one thread per weight, then one per bias.
+func denseBackwardWeightsCall(s model.DenseShape) call {
+	p := denseParamsOf(s)
+	return call{"dense_backward_weights", Bytes(&p), dispatch{total: s.Out*s.In + s.Out}}
+}
+
+// poolCall: forward ops run a thread per output, backward ops a thread per input.
+func poolCall(name string, s model.PoolShape) call {
+	p := poolParamsOf(s)
+	total := s.OutLen()
+	if name == "maxpool_backward" || name == "avgpool_backward" {
+		total = s.InLen()
+	}
+	return call{name, Bytes(&p), dispatch{total: total}}
+}
+
+// elementwiseCall is relu/sigmoid forward/backward over n values.
+func elementwiseCall(name string, n int) call {
+	p := nParams{N: u32(n)}
+	return call{name, Bytes(&p), dispatch{total: n}}
+}
+
+func dropoutCall(name string, n int, d model.DropoutParams, stepOffset int) call {
+	p := dropoutParams{Seed: d.Seed, Threshold: d.Threshold, Scale: d.Scale, StepOffset: u32(stepOffset), N: u32(n), Offset: d.Offset}
+	return call{name, Bytes(&p), dispatch{total: n}}
+}
+
+func softmaxCall(n, k int, scale float32) call {
+	p := softmaxParams{N: u32(n), K: u32(k), Scale: scale}
+	return call{"softmax_cross_entropy", Bytes(&p), dispatch{total: n}}
+}
+
+func sgdCall(n int, momentum float32, stepOffset int) call {
+	p := sgdParams{N: u32(n), Momentum: momentum, StepOffset: u32(stepOffset)}
+	return call{"sgd_update", Bytes(&p), dispatch{total: n}}
+}
+
+func gatherCall(batch, count, imageLen, stepOffset int) call {
+	p := gatherParams{Batch: u32(batch), Count: u32(count), ImageLen: u32(imageLen), StepOffset: u32(stepOffset)}
+	return call{"gather_batch", Bytes(&p), dispatch{total: count * imageLen}}
+}
+
+// stepStatsCall is a single workgroup.
+func stepStatsCall(count, stepOffset int) call {
+	p := stepStatsParams{Count: u32(count), StepOffset: u32(stepOffset)}
+	return call{"step_stats", Bytes(&p), dispatch{groups: 1}}
+}
+
+func advanceCall(count int) call {
+	p := advanceParams{Count: u32(count)}
+	return call{"advance_step", Bytes(&p), dispatch{total: 1}}
+}
+
+// record records c with binding b.
+func (c *Commands) record(b *Binding, op call) {
+	if op.grid.groups > 0 {
+		c.DispatchGroups(b, op.push, op.grid.groups)
+		return
+	}
+	c.Dispatch(b, op.push, op.grid.total)
+}

@@ -1,0 +1,227 @@
+package gpu
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"vkcnn/engine"
+	"vkcnn/model"
+)
+
+// EngineOptions configure NewEngine.
+type EngineOptions struct {
+	Device Options
+	// WG is the workgroup size of every shader (0: 64).
+	WG int
+	// EvalBatch is the number of test samples evaluated per step (0: 1000).
+	EvalBatch int
+}
+
+// Engine trains a network on a Vulkan device with no host round trip per step.
+//
+// Everything lives on the device: the training and test sets (pixels packed four to a
+// word), the parameters, gradients and momentum (each one buffer with every tensor at an
+// aligned offset, so one sgd_update dispatch updates them all), the activations of a batch,
+// and the epoch's state — the sample order, every step's learning rate, a Control block
+// whose step counter the shaders read, and every step's loss. The work of chunkSteps
+// full-batch steps is recorded once into one command buffer that ends by advancing the
+// step counter; an epoch is that buffer submitted again and again, then a tail buffer with
+// the remaining steps and the smaller last batch. The host uploads the order and the
+// learning rates before an epoch and waits a few times during it, for progress.
+type Engine struct {
+	d    *Device
+	cfg  engine.Config
+	arch *model.Arch
+	wg   int
+
+	b bufs
+	k kernels
+
+	params  []paramSlot
+	nParams int // floats in the params/grads/vel buffers, padding included
+
+	evalBatch, evalSteps int
+	steps                int // training steps per epoch
+	chunkSteps, chunks   int
+	chunk, tail, eval    *Commands
+}
+
+// paramSlot is where a tensor lives in the flat parameter buffers (in floats).
+type paramSlot struct {
+	offset, size int
+}
+
+// NewEngine opens a device and builds the engine for cfg: buffers, pipelines, uploads of
+// the data, and the recorded command buffers.
+func NewEngine(cfg engine.Config, o EngineOptions) (*Engine, error) {
+	if cfg.Arch == nil || cfg.Train == nil || cfg.Test == nil || cfg.Batch < 1 || cfg.Train.N < 1 || cfg.Test.N < 1 {
+		return nil, errors.New("gpu: config needs an arch, non-empty train and test sets, and a batch of at least 1")
+	}
+	d, err := Open(o.Device)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{d: d, cfg: cfg, arch: cfg.Arch, wg: o.WG, evalBatch: o.EvalBatch}
+	if e.wg == 0 {
+		e.wg = 64
+	}
+	if e.evalBatch == 0 {
+		e.evalBatch = 1000
+	}
+	e.evalBatch = min(e.evalBatch, cfg.Test.N)
+	if err := e.build(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Name implements engine.Engine.
+func (e *Engine) Name() string { return "gpu" }
+
+// Device implements engine.Engine.
+func (e *Engine) Device() string { return e.d.Name() }
+
+// Vulkan is the device the engine runs on.
+func (e *Engine) Vulkan() *Device { return e.d }
+
+// Close implements engine.Engine: it destroys every Vulkan object the engine made.
+func (e *Engine) Close() error {
+	if e.d == nil {
+		return nil
+	}
+	err := e.d.Close()
+	e.d = nil
+	return err
+}
+
+// SetParams implements engine.Engine.
+func (e *Engine) SetParams(p *model.Params) error {
+	if err := e.arch.Check(p); err != nil {
+		return fmt.Errorf("gpu: %w", err)
+	}
+	flat := make([]float32, e.nParams)
+	for i, t := range p.Tensors {
+		copy(flat[e.params[i].offset:], t.Data)
+	}
+	if err := Upload(e.b.params, 0, flat); err != nil {
+		return err
+	}
+	return e.d.oneShot(func(c *Commands) { c.Fill(e.b.vel.All(), 0) })
+}
+
+// Params implements engine.Engine.
+func (e *Engine) Params() (*model.Params, error) {
+	flat := make([]float32, e.nParams)
+	if err := Download(flat, e.b.params, 0); err != nil {
+		return nil, err
+	}
+	p := e.arch.NewParams()
+	for i, t := range p.Tensors {
+		copy(t.Data, flat[e.params[i].offset:])
+	}
+	return p, nil
+}
+
+// TrainEpoch implements engine.Engine.
+func (e *Engine) TrainEpoch(ep engine.Epoch, progress func(int)) (engine.EpochResult, error) {
+	n, b := e.cfg.Train.N, e.cfg.Batch
+	if len(ep.Order) != n || len(ep.LR) != e.steps {
+		return engine.EpochResult{}, fmt.Errorf("gpu: epoch has %d samples and %d learning rates, the engine was built for %d and %d", len(ep.Order), len(ep.LR), n, e.steps)
+	}
+	for _, idx := range ep.Order {
+		if idx < 0 || int(idx) >= n {
+			return engine.EpochResult{}, fmt.Errorf("gpu: sample index %d out of range [0, %d)", idx, n)
+		}
+	}
+	if ep.FirstStep < 0 || ep.FirstStep > math.MaxUint32-e.steps {
+		return engine.EpochResult{}, fmt.Errorf("gpu: first step %d out of range", ep.FirstStep)
+	}
+	if err := Upload(e.b.order, 0, ep.Order); err != nil {
+		return engine.EpochResult{}, err
+	}
+	if err := Upload(e.b.lrs, 0, ep.LR); err != nil {
+		return engine.EpochResult{}, err
+	}
+	ctrl := []uint32{0, uint32(ep.FirstStep), 0, 0}
+	if err := Upload(e.b.ctrl, 0, ctrl); err != nil {
+		return engine.EpochResult{}, err
+	}
+	// Submit everything up front in a few groups, then wait for each group in turn: the
+	// device never idles, and the host wakes only to report progress.
+	groups := min(e.chunks, 16)
+	var pending []*Pending
+	var done []int
+	for g := 0; g < groups; g++ {
+		lo, hi := g*e.chunks/groups, (g+1)*e.chunks/groups
+		cs := make([]*Commands, 0, hi-lo+1)
+		for i := lo; i < hi; i++ {
+			cs = append(cs, e.chunk)
+		}
+		if g == groups-1 && e.tail != nil {
+			cs = append(cs, e.tail)
+		}
+		p, err := e.d.Start(cs...)
+		if err != nil {
+			e.waitAll(pending)
+			return engine.EpochResult{}, fmt.Errorf("gpu: submitting epoch: %w", err)
+		}
+		pending = append(pending, p)
+		done = append(done, min(n, hi*e.chunkSteps*b))
+	}
+	if groups == 0 { // fewer steps than one chunk: the tail is the whole epoch
+		p, err := e.d.Start(e.tail)
+		if err != nil {
+			return engine.EpochResult{}, fmt.Errorf("gpu: submitting epoch: %w", err)
+		}
+		pending = append(pending, p)
+		done = append(done, n)
+	}
+	done[len(done)-1] = n
+	for i, p := range pending {
+		if err := p.Wait(); err != nil {
+			e.waitAll(pending[i+1:])
+			return engine.EpochResult{}, fmt.Errorf("gpu: training: %w", err)
+		}
+		if progress != nil {
+			progress(done[i])
+		}
+	}
+	res := engine.EpochResult{StepLoss: make([]float32, e.steps)}
+	if err := Download(res.StepLoss, e.b.stepLoss, 0); err != nil {
+		return res, err
+	}
+	if err := Download(ctrl, e.b.ctrl, 0); err != nil {
+		return res, err
+	}
+	res.Correct = int(ctrl[2])
+	return res, nil
+}
+
+func (e *Engine) waitAll(ps []*Pending) {
+	for _, p := range ps {
+		p.Wait()
+	}
+}
+
+// Evaluate implements engine.Engine.
+func (e *Engine) Evaluate() (engine.EvalResult, error) {
+	if err := e.d.Submit(e.eval); err != nil {
+		return engine.EvalResult{}, fmt.Errorf("gpu: evaluating: %w", err)
+	}
+	losses := make([]float32, e.evalSteps)
+	if err := Download(losses, e.b.evalLoss, 0); err != nil {
+		return engine.EvalResult{}, err
+	}
+	ctrl := make([]uint32, 4)
+	if err := Download(ctrl, e.b.evalCtrl, 0); err != nil {
+		return engine.EvalResult{}, err
+	}
+	n := e.cfg.Test.N
+	sum := 0.0
+	for s, l := range losses {
+		sum += float64(l) * float64(min(e.evalBatch, n-s*e.evalBatch))
+	}
+	return engine.EvalResult{Loss: sum / float64(n), Correct: int(ctrl[2]), N: n}, nil
+}

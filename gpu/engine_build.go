@@ -1,0 +1,258 @@
+package gpu
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"vkcnn/engine"
+	"vkcnn/mnist"
+	"vkcnn/model"
+)
+
+// bufs are the engine's device buffers. rows = max(batch, eval batch) samples.
+type bufs struct {
+	trainImages, trainLabels   *Buffer // pixels packed 4 per word; labels as int
+	testImages, testLabels     *Buffer
+	evalOrder                  *Buffer // 0..testN−1
+	order, lrs, ctrl, stepLoss *Buffer // the training epoch's state
+	evalCtrl, evalLoss         *Buffer // the evaluation's
+	params, grads, vel         *Buffer // every tensor at its paramSlot
+	acts, dActs                []*Buffer
+	argmax                     []*Buffer // per layer, max-pool only
+	labels, loss, correct      *Buffer   // per sample of a step
+}
+
+// kernels are the engine's bound kernels, made once.
+type kernels struct {
+	layers                         []layerKernels
+	trainGather, evalGather        *Binding
+	softmax, trainStats, evalStats *Binding
+	sgd, advance                   *Binding
+}
+
+// layerKernels are one layer's forward and backward bindings (nil where not needed).
+type layerKernels struct {
+	fwd, bwdData, bwdParams *Binding
+}
+
+// builder collects the first error of a sequence of allocations and bindings.
+type builder struct {
+	e   *Engine
+	err error
+}
+
+func (b *builder) buffer(what string, bytes int) *Buffer {
+	if b.err != nil {
+		return nil
+	}
+	buf, err := b.e.d.NewBuffer(max(bytes, 4), DeviceLocal)
+	if err != nil {
+		if errors.Is(err, ErrOutOfDeviceMemory) {
+			err = fmt.Errorf("batch %d: %w (try a smaller -batch)", b.e.cfg.Batch, err)
+		}
+		b.err = fmt.Errorf("gpu: %s (%d bytes) on %s: %w", what, bytes, b.e.d.Name(), err)
+	}
+	return buf
+}
+
+func (b *builder) bind(name string, ranges ...Range) *Binding {
+	if b.err != nil {
+		return nil
+	}
+	k, err := b.e.d.Kernel(name, b.e.wg)
+	if err != nil {
+		b.err = err
+		return nil
+	}
+	bd, err := k.Bind(ranges...)
+	if err != nil {
+		b.err = err
+	}
+	return bd
+}
+
+func (b *builder) upload(buf *Buffer, data []uint32) {
+	if b.err == nil {
+		b.err = Upload(buf, 0, data)
+	}
+}
+
+// build allocates the buffers, uploads the data, binds the kernels and records the command
+// buffers.
+func (e *Engine) build() error {
+	cfg, a := e.cfg, e.arch
+	b := &builder{e: e}
+	n, bs := cfg.Train.N, cfg.Batch
+	e.steps = engine.Steps(n, bs)
+	rows := max(bs, e.evalBatch)
+
+	align := max(1, int(e.d.Limits.MinStorageBufferOffsetAlignment)/4)
+	for _, t := range a.ParamShapes() {
+		size := 1
+		for _, d := range t.Shape {
+			size *= d
+		}
+		e.params = append(e.params, paramSlot{offset: e.nParams, size: size})
+		e.nParams += (size + align - 1) / align * align
+	}
+
+	B := &e.b
+	B.trainImages = b.buffer("training images", 4*packedWords(cfg.Train))
+	B.trainLabels = b.buffer("training labels", 4*n)
+	B.testImages = b.buffer("test images", 4*packedWords(cfg.Test))
+	B.testLabels = b.buffer("test labels", 4*cfg.Test.N)
+	B.evalOrder = b.buffer("test order", 4*cfg.Test.N)
+	B.order = b.buffer("sample order", 4*n)
+	B.lrs = b.buffer("learning rates", 4*e.steps)
+	B.ctrl = b.buffer("control block", ControlSize)
+	B.stepLoss = b.buffer("step losses", 4*e.steps)
+	e.evalSteps = engine.Steps(cfg.Test.N, e.evalBatch)
+	B.evalCtrl = b.buffer("eval control block", ControlSize)
+	B.evalLoss = b.buffer("eval losses", 4*e.evalSteps)
+	B.params = b.buffer("parameters", 4*e.nParams)
+	B.grads = b.buffer("gradients", 4*e.nParams)
+	B.vel = b.buffer("momentum", 4*e.nParams)
+	B.acts = append(B.acts, b.buffer("input batch", 4*rows*a.Input.Len()))
+	B.dActs = append(B.dActs, nil)
+	for i := range a.Layers {
+		l := &a.Layers[i]
+		what := fmt.Sprintf("layer %d (%v) activations", i+1, l.Kind)
+		B.acts = append(B.acts, b.buffer(what, 4*rows*l.Out.Len()))
+		B.dActs = append(B.dActs, b.buffer(what+" gradient", 4*rows*l.Out.Len()))
+		var am *Buffer
+		if l.Kind == model.MaxPool {
+			am = b.buffer(what+" argmax", 4*rows*l.Out.Len())
+		}
+		B.argmax = append(B.argmax, am)
+	}
+	B.labels = b.buffer("batch labels", 4*rows)
+	B.loss = b.buffer("batch losses", 4*rows)
+	B.correct = b.buffer("batch hits", 4*rows)
+	if b.err != nil {
+		return b.err
+	}
+
+	b.upload(B.trainImages, packImages(cfg.Train))
+	b.upload(B.trainLabels, labelWords(cfg.Train))
+	b.upload(B.testImages, packImages(cfg.Test))
+	b.upload(B.testLabels, labelWords(cfg.Test))
+	iota := make([]uint32, cfg.Test.N)
+	for i := range iota {
+		iota[i] = uint32(i)
+	}
+	b.upload(B.evalOrder, iota)
+	if b.err != nil {
+		return b.err
+	}
+	if err := e.d.oneShot(func(c *Commands) {
+		for _, buf := range []*Buffer{B.params, B.grads, B.vel} {
+			c.Fill(buf.All(), 0)
+		}
+	}); err != nil {
+		return err
+	}
+	e.bindKernels(b)
+	if b.err != nil {
+		return b.err
+	}
+	return e.record()
+}
+
+// packedWords is the number of 32-bit words holding d's pixels four to a word.
+func packedWords(d *mnist.Dataset) int { return (d.N*d.H*d.W + 3) / 4 }
+
+// packImages stores pixel p (a value k/255) as byte k at byte p of the result, little-endian:
+// a quarter of the memory of float32 pixels, and gather_batch recovers k/255 exactly.
+func packImages(d *mnist.Dataset) []uint32 {
+	w := make([]uint32, packedWords(d))
+	for p, v := range d.Images {
+		k := uint32(math.Round(float64(v) * 255))
+		w[p/4] |= min(k, 255) << (8 * (p % 4))
+	}
+	return w
+}
+
+func labelWords(d *mnist.Dataset) []uint32 {
+	w := make([]uint32, d.N)
+	for i, l := range d.Labels {
+		w[i] = uint32(l)
+	}
+	return w
+}
+
+func (e *Engine) paramRange(buf *Buffer, tensor int) Range {
+	s := e.params[tensor]
+	return buf.Range(4*s.offset, 4*s.size)
+}
+
+// needsInputGrad reports whether layer i must pass a gradient to its input: only when some
+// earlier layer has parameters.
+func (e *Engine) needsInputGrad(i int) bool {
+	for j := 0; j < i; j++ {
+		if e.arch.Layers[j].HasParams() {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) bindKernels(b *builder) {
+	B, a := &e.b, e.arch
+	k := &e.k
+	pi := 0
+	for i := range a.Layers {
+		l := &a.Layers[i]
+		x, y, dx, dy := B.acts[i].All(), B.acts[i+1].All(), Range{}, B.dActs[i+1].All()
+		grad := e.needsInputGrad(i)
+		if grad {
+			dx = B.dActs[i].All()
+		}
+		var lk layerKernels
+		switch l.Kind {
+		case model.Conv, model.Dense:
+			w, bias := e.paramRange(B.params, 2*pi), e.paramRange(B.params, 2*pi+1)
+			dw, db := e.paramRange(B.grads, 2*pi), e.paramRange(B.grads, 2*pi+1)
+			pi++
+			prefix := "conv2d"
+			bwdParams := "conv2d_backward_filter"
+			if l.Kind == model.Dense {
+				prefix, bwdParams = "dense", "dense_backward_weights"
+			}
+			lk.fwd = b.bind(prefix+"_forward", y, x, w, bias)
+			lk.bwdParams = b.bind(bwdParams, dw, db, dy, x)
+			if grad {
+				lk.bwdData = b.bind(prefix+"_backward_data", dx, dy, w)
+			}
+		case model.ReLU, model.Sigmoid:
+			lk.fwd = b.bind(l.Kind.String()+"_forward", y, x)
+			if grad {
+				lk.bwdData = b.bind(l.Kind.String()+"_backward", dx, dy, y)
+			}
+		case model.MaxPool:
+			lk.fwd = b.bind("maxpool_forward", y, B.argmax[i].All(), x)
+			if grad {
+				lk.bwdData = b.bind("maxpool_backward", dx, dy, B.argmax[i].All())
+			}
+		case model.AvgPool:
+			lk.fwd = b.bind("avgpool_forward", y, x)
+			if grad {
+				lk.bwdData = b.bind("avgpool_backward", dx, dy)
+			}
+		case model.Dropout:
+			lk.fwd = b.bind("dropout_forward", y, x, B.ctrl.All())
+			if grad {
+				lk.bwdData = b.bind("dropout_backward", dx, dy, B.ctrl.All())
+			}
+		}
+		k.layers = append(k.layers, lk)
+	}
+	last := len(a.Layers)
+	k.trainGather = b.bind("gather_batch", B.acts[0].All(), B.labels.All(), B.trainImages.All(), B.trainLabels.All(), B.order.All(), B.ctrl.All())
+	k.evalGather = b.bind("gather_batch", B.acts[0].All(), B.labels.All(), B.testImages.All(), B.testLabels.All(), B.evalOrder.All(), B.evalCtrl.All())
+	k.softmax = b.bind("softmax_cross_entropy", B.loss.All(), B.dActs[last].All(), B.correct.All(), B.acts[last].All(), B.labels.All())
+	k.trainStats = b.bind("step_stats", B.stepLoss.All(), B.loss.All(), B.correct.All(), B.ctrl.All())
+	k.evalStats = b.bind("step_stats", B.evalLoss.All(), B.loss.All(), B.correct.All(), B.evalCtrl.All())
+	k.sgd = b.bind("sgd_update", B.params.All(), B.vel.All(), B.grads.All(), B.lrs.All(), B.ctrl.All())
+	k.advance = b.bind("advance_step", B.ctrl.All())
+}

@@ -1,0 +1,154 @@
+package gpu
+
+import (
+	"vkcnn/model"
+)
+
+// maxChunkSteps bounds the steps recorded into the replayed chunk buffer.
+const maxChunkSteps = 512
+
+// record records the chunk, tail and evaluation command buffers once.
+func (e *Engine) record() error {
+	n, bs := e.cfg.Train.N, e.cfg.Batch
+	full, rem := n/bs, n%bs
+	e.chunkSteps = max(1, min(maxChunkSteps, full/16))
+	e.chunks = full / e.chunkSteps
+	tailFull := full - e.chunks*e.chunkSteps
+
+	var err error
+	if e.chunks > 0 {
+		if e.chunk, err = e.recordBuffer(func(c *Commands) {
+			for s := 0; s < e.chunkSteps; s++ {
+				e.recordTrainStep(c, s, bs)
+			}
+			c.record(e.k.advance, advanceCall(e.chunkSteps))
+		}); err != nil {
+			return err
+		}
+	}
+	if tailFull > 0 || rem > 0 {
+		if e.tail, err = e.recordBuffer(func(c *Commands) {
+			for s := 0; s < tailFull; s++ {
+				e.recordTrainStep(c, s, bs)
+			}
+			if rem > 0 {
+				e.recordTrainStep(c, tailFull, rem)
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	e.eval, err = e.recordBuffer(func(c *Commands) {
+		c.Fill(e.b.evalCtrl.All(), 0)
+		c.TransferToCompute()
+		tn := e.cfg.Test.N
+		for s := 0; s < e.evalSteps; s++ {
+			e.recordEvalStep(c, s, min(e.evalBatch, tn-s*e.evalBatch))
+		}
+	})
+	return err
+}
+
+// recordBuffer records a reusable command buffer that starts by ordering itself after
+// everything submitted before it (uploads, fills and earlier dispatches).
+func (e *Engine) recordBuffer(body func(c *Commands)) (*Commands, error) {
+	c, err := e.d.NewCommands(true)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Begin(); err != nil {
+		return nil, err
+	}
+	c.TransferToCompute()
+	c.Barrier()
+	body(c)
+	c.ComputeToTransfer()
+	return c, c.End()
+}
+
+// recordTrainStep records training step ctrl.step+off over count samples: gather the batch,
+// forward, loss, step statistics, backward, update.
+func (e *Engine) recordTrainStep(c *Commands, off, count int) {
+	c.record(e.k.trainGather, gatherCall(e.cfg.Batch, count, e.arch.Input.Len(), off))
+	c.Barrier()
+	e.recordForward(c, count, off, true)
+	c.record(e.k.softmax, softmaxCall(count, e.arch.Classes, 1/float32(count)))
+	c.Barrier()
+	c.record(e.k.trainStats, stepStatsCall(count, off))
+	e.recordBackward(c, count, off)
+	c.record(e.k.sgd, sgdCall(e.nParams, e.cfg.Momentum, off))
+	c.Barrier()
+}
+
+// recordEvalStep records evaluation step off over count test samples.
+func (e *Engine) recordEvalStep(c *Commands, off, count int) {
+	c.record(e.k.evalGather, gatherCall(e.evalBatch, count, e.arch.Input.Len(), off))
+	c.Barrier()
+	e.recordForward(c, count, off, false)
+	c.record(e.k.softmax, softmaxCall(count, e.arch.Classes, 1))
+	c.Barrier()
+	c.record(e.k.evalStats, stepStatsCall(count, off))
+	c.Barrier()
+}
+
+func (e *Engine) recordForward(c *Commands, n, off int, training bool) {
+	for i := range e.arch.Layers {
+		l := &e.arch.Layers[i]
+		lk := e.k.layers[i]
+		var op call
+		switch l.Kind {
+		case model.Conv:
+			op = convForwardCall(l.ConvShape(n))
+		case model.Dense:
+			op = denseForwardCall(l.DenseShape(n))
+		case model.ReLU, model.Sigmoid:
+			op = elementwiseCall(l.Kind.String()+"_forward", n*l.Out.Len())
+		case model.MaxPool, model.AvgPool:
+			op = poolCall(l.Kind.String()+"_forward", l.PoolShape(n))
+		case model.Dropout:
+			d := model.DropoutParams{Scale: 1} // evaluation keeps everything
+			if training {
+				d = model.NewDropoutParams(l.P, e.cfg.Seed, 0)
+			}
+			op = dropoutCall("dropout_forward", n*l.Out.Len(), d, off)
+		}
+		c.record(lk.fwd, op)
+		c.Barrier()
+	}
+}
+
+func (e *Engine) recordBackward(c *Commands, n, off int) {
+	for i := len(e.arch.Layers) - 1; i >= 0; i-- {
+		l := &e.arch.Layers[i]
+		lk := e.k.layers[i]
+		recorded := false
+		if lk.bwdParams != nil {
+			if l.Kind == model.Conv {
+				c.record(lk.bwdParams, convBackwardFilterCall(l.ConvShape(n)))
+			} else {
+				c.record(lk.bwdParams, denseBackwardWeightsCall(l.DenseShape(n)))
+			}
+			recorded = true
+		}
+		if lk.bwdData != nil {
+			var op call
+			switch l.Kind {
+			case model.Conv:
+				op = convBackwardDataCall(l.ConvShape(n))
+			case model.Dense:
+				op = denseBackwardDataCall(l.DenseShape(n))
+			case model.ReLU, model.Sigmoid:
+				op = elementwiseCall(l.Kind.String()+"_backward", n*l.Out.Len())
+			case model.MaxPool, model.AvgPool:
+				op = poolCall(l.Kind.String()+"_backward", l.PoolShape(n))
+			case model.Dropout:
+				op = dropoutCall("dropout_backward", n*l.Out.Len(), model.NewDropoutParams(l.P, e.cfg.Seed, 0), off)
+			}
+			c.record(lk.bwdData, op)
+			recorded = true
+		}
+		if recorded {
+			c.Barrier()
+		}
+	}
+}
