@@ -25,5 +25,6 @@
 // the target, so a crash or an error leaves the old checkpoint whole. Load accepts a file
 // only if it matches the arch exactly: the same arch string, every tensor present as F32
 // with its exact shape, nothing else, and byte ranges that tile the data without a gap or
-// an overlap. Every error names the file and what does not fit.
+// an overlap. ReadArch reads only the header and returns the arch string. Every error
+// names the file and what does not fit.
 package checkpoint

@@ -42,7 +42,7 @@ var pixelValue = func() (t [256]float32) {
 // gzip-compressed (detected by the gzip magic 1f 8b). It returns a Dataset with Images,
 // N, H and W set and Labels nil. name is the file's name for errors.
 func ReadImages(r io.Reader, name string) (*Dataset, error) {
-	src, err := open(r, name, ImagesMagic)
+	src, err := openIDX(r, name, ImagesMagic)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func ReadImages(r io.Reader, name string) (*Dataset, error) {
 // gzip-compressed, and checks that every label is below Classes. name is the file's name
 // for errors.
 func ReadLabels(r io.Reader, name string) ([]uint8, error) {
-	src, err := open(r, name, LabelsMagic)
+	src, err := openIDX(r, name, LabelsMagic)
 	if err != nil {
 		return nil, err
 	}
@@ -106,10 +106,10 @@ type idxSource struct {
 	maxBody int64
 }
 
-// open starts reading an IDX stream: it gunzips r when it starts with the gzip magic
+// openIDX starts reading an IDX stream: it gunzips r when it starts with the gzip magic
 // (1f 8b; an IDX file starts with 00 00), then reads and checks the magic number and the
 // dimensions it announces.
-func open(r io.Reader, name string, magic uint32) (*idxSource, error) {
+func openIDX(r io.Reader, name string, magic uint32) (*idxSource, error) {
 	src := &idxSource{name: name, maxBody: sizeOf(r)}
 	br := bufio.NewReaderSize(r, 1<<16)
 	src.r = br
