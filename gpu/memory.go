@@ -68,8 +68,17 @@ func (d *Device) memoryType(typeBits uint32, k MemoryKind) (uint32, bool) {
 	return 0, false
 }
 
+// allocErr names the call, the size and the memory kind of a failed allocation; running out
+// of memory wraps ErrOutOfDeviceMemory.
+func allocErr(call string, size int, kind MemoryKind, r vk.Result) error {
+	if r == vk.ErrorOutOfDeviceMemory || r == vk.ErrorOutOfHostMemory {
+		return fmt.Errorf("vulkan: %s(%d bytes, %s): %w", call, size, kind, ErrOutOfDeviceMemory)
+	}
+	return vkErr(fmt.Sprintf("%s(%d bytes, %s)", call, size, kind), r)
+}
+
 // NewBuffer allocates a buffer of size bytes (at least 4 are allocated, so that an empty
-// tensor still has a buffer to bind).
+// tensor still has a buffer to bind). Its contents are undefined until written.
 func (d *Device) NewBuffer(size int, kind MemoryKind) (*Buffer, error) {
 	if size < 0 {
 		panic("gpu: negative buffer size")
@@ -84,7 +93,7 @@ func (d *Device) NewBuffer(size int, kind MemoryKind) (*Buffer, error) {
 	}
 	var buf vk.Buffer
 	if r := vk.CreateBuffer(d.dev, &info, nil, &buf); r != vk.Success {
-		return nil, vkErr(fmt.Sprintf("vkCreateBuffer(%d bytes)", size), r)
+		return nil, allocErr("vkCreateBuffer", size, kind, r)
 	}
 	var req vk.MemoryRequirements
 	vk.GetBufferMemoryRequirements(d.dev, buf, &req)
@@ -102,10 +111,7 @@ func (d *Device) NewBuffer(size int, kind MemoryKind) (*Buffer, error) {
 	var mem vk.DeviceMemory
 	if r := vk.AllocateMemory(d.dev, &ainfo, nil, &mem); r != vk.Success {
 		vk.DestroyBuffer(d.dev, buf, nil)
-		if r == vk.ErrorOutOfDeviceMemory || r == vk.ErrorOutOfHostMemory {
-			return nil, fmt.Errorf("vulkan: vkAllocateMemory(%d bytes, %s): %w", req.Size, kind, ErrOutOfDeviceMemory)
-		}
-		return nil, vkErr(fmt.Sprintf("vkAllocateMemory(%d bytes, %s)", req.Size, kind), r)
+		return nil, allocErr("vkAllocateMemory", int(req.Size), kind, r)
 	}
 	if r := vk.BindBufferMemory(d.dev, buf, mem, 0); r != vk.Success {
 		vk.DestroyBuffer(d.dev, buf, nil)

@@ -46,9 +46,6 @@ func inout[T Elem](name string, s []T) arg {
 	return arg{name: name, data: asBytes(s), out: true, inout: true}
 }
 
-// words is a Go value's 32-bit words as bytes (the Control buffer, the lr array).
-func words[T Elem](s ...T) arg { return input("", s) }
-
 // dispatch describes the grid: total threads (one per element), or groups workgroups.
 type dispatch struct {
 	total, groups int
@@ -57,7 +54,7 @@ type dispatch struct {
 // run executes shader name over args (in binding order) with push as its push constants.
 func (o *Ops) run(name string, push []byte, g dispatch, args ...arg) error {
 	d := o.d
-	k, err := d.Kernel(name, o.WG, len(args), len(push))
+	k, err := d.Kernel(name, o.WG)
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,5 @@
 package gpu
 
-// nParams is the push-constant block of the elementwise shaders relu_forward,
-// relu_backward, sigmoid_forward and sigmoid_backward: `uint n`.
-type nParams struct {
-	N uint32
-}
-
 // ReLUForward runs relu_forward.comp: out = max(in, 0).
 func (o *Ops) ReLUForward(out, in []float32) error {
 	need(len(out), len(in))

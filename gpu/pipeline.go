@@ -6,7 +6,6 @@ package gpu
 import "C"
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io/fs"
 	"unsafe"
@@ -21,7 +20,8 @@ const spirvMagic = 0x07230203
 
 // Kernel is one compute shader made into a pipeline for one workgroup size: set 0 holds
 // Bindings storage buffers at bindings 0..Bindings-1, and the push-constant block is
-// PushSize bytes. Kernels are cached by the Device and destroyed by its Close.
+// PushSize bytes (both read from the SPIR-V). Kernels are cached by the Device and
+// destroyed by its Close.
 type Kernel struct {
 	d        *Device
 	Name     string // shader name without extension, e.g. "relu_forward"
@@ -41,43 +41,39 @@ type kernelKey struct {
 }
 
 // Kernel returns the pipeline for shaders/<name>.spv (embedded in the binary) with
-// workgroup size wg, creating it on first use. bindings and pushSize must match the
-// shader (validation reports a mismatch).
-func (d *Device) Kernel(name string, wg, bindings, pushSize int) (*Kernel, error) {
+// workgroup size wg, creating it on first use. The number of bindings and the push-constant
+// size are read from the SPIR-V.
+func (d *Device) Kernel(name string, wg int) (*Kernel, error) {
 	if k, ok := d.kernels[kernelKey{name, wg}]; ok {
-		if k.Bindings != bindings || k.PushSize != pushSize {
-			panic("gpu: kernel requested with a different layout than before")
-		}
 		return k, nil
 	}
 	code, err := fs.ReadFile(shaders.FS, name+".spv")
 	if err != nil {
 		return nil, fmt.Errorf("gpu: shader %s.spv is not embedded (run make shaders): %w", name, err)
 	}
-	return d.KernelFromSPIRV(name, code, wg, bindings, pushSize)
+	return d.KernelFromSPIRV(name, code, wg)
 }
 
-// KernelFromSPIRV is Kernel with the SPIR-V given instead of read from the embedded shaders.
-func (d *Device) KernelFromSPIRV(name string, code []byte, wg, bindings, pushSize int) (*Kernel, error) {
+// KernelFromSPIRV is Kernel with the SPIR-V given instead of read from the embedded
+// shaders; the cache is keyed by name and wg all the same.
+func (d *Device) KernelFromSPIRV(name string, code []byte, wg int) (*Kernel, error) {
 	key := kernelKey{name, wg}
 	if k, ok := d.kernels[key]; ok {
-		if k.Bindings != bindings || k.PushSize != pushSize {
-			panic("gpu: kernel requested with a different layout than before")
-		}
 		return k, nil
 	}
-	if len(code) < 20 || len(code)%4 != 0 || binary.LittleEndian.Uint32(code) != spirvMagic {
-		return nil, fmt.Errorf("gpu: shader %s.spv is corrupt (%d bytes; want a multiple of 4 starting with magic 0x%08x)", name, len(code), spirvMagic)
+	l, err := reflectSPIRV(name, code)
+	if err != nil {
+		return nil, err
 	}
 	lim := d.Limits
 	if wg <= 0 || wg > int(lim.MaxComputeWorkGroupSize[0]) || wg > int(lim.MaxComputeWorkGroupInvocations) {
 		return nil, fmt.Errorf("gpu: shader %s: workgroup size %d outside 1..%d on %q", name, wg,
 			min(lim.MaxComputeWorkGroupSize[0], lim.MaxComputeWorkGroupInvocations), d.info.Name)
 	}
-	if pushSize < 0 || pushSize%4 != 0 || pushSize > int(lim.MaxPushConstantsSize) {
-		return nil, fmt.Errorf("gpu: shader %s: push-constant block of %d bytes (device allows %d, multiple of 4)", name, pushSize, lim.MaxPushConstantsSize)
+	if l.pushSize > int(lim.MaxPushConstantsSize) {
+		return nil, fmt.Errorf("gpu: shader %s: push-constant block of %d bytes (device allows %d)", name, l.pushSize, lim.MaxPushConstantsSize)
 	}
-	k := &Kernel{d: d, Name: name, WG: wg, Bindings: bindings, PushSize: pushSize}
+	k := &Kernel{d: d, Name: name, WG: wg, Bindings: l.bindings, PushSize: l.pushSize}
 	if err := k.create(code); err != nil {
 		k.destroy()
 		return nil, fmt.Errorf("gpu: shader %s: %w", name, err)

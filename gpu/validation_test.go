@@ -34,7 +34,7 @@ func TestValidationReportsInvalidUsage(t *testing.T) {
 func TestValidationReportsMissingBarrier(t *testing.T) {
 	d := openOrSkip(t, testOptions())
 	defer d.Close()
-	k, err := d.Kernel("relu_forward", 64, 2, 4)
+	k, err := d.Kernel("relu_forward", 64)
 	require.NoError(t, err)
 	out, err := d.NewBuffer(256*4, DeviceLocal)
 	require.NoError(t, err)

@@ -1,0 +1,38 @@
+package gpu
+
+import "vkcnn/model"
+
+// Conv2DForward runs conv2d_forward.comp, one thread per output value:
+// in (N,C,H,W), w (OC,C,KH,KW), b (OC) → out (N,OC,OH,OW).
+func (o *Ops) Conv2DForward(out, in, w, b []float32, s model.ConvShape) error {
+	need(len(out), s.OutLen())
+	need(len(in), s.InLen())
+	need(len(w), s.WeightLen())
+	need(len(b), s.OC)
+	p := convParamsOf(s)
+	return o.run("conv2d_forward", Bytes(&p), dispatch{total: s.OutLen()},
+		output("out", out), input("in", in), input("w", w), input("b", b))
+}
+
+// Conv2DBackwardData runs conv2d_backward_data.comp, one thread per input value:
+// dOut (N,OC,OH,OW), w → dIn (N,C,H,W).
+func (o *Ops) Conv2DBackwardData(dIn, dOut, w []float32, s model.ConvShape) error {
+	need(len(dIn), s.InLen())
+	need(len(dOut), s.OutLen())
+	need(len(w), s.WeightLen())
+	p := convParamsOf(s)
+	return o.run("conv2d_backward_data", Bytes(&p), dispatch{total: s.InLen()},
+		output("dIn", dIn), input("dOut", dOut), input("w", w))
+}
+
+// Conv2DBackwardFilter runs conv2d_backward_filter.comp, one workgroup per weight and
+// then per bias: dOut, in → dW (OC,C,KH,KW), dB (OC), summed over the batch.
+func (o *Ops) Conv2DBackwardFilter(dW, dB, dOut, in []float32, s model.ConvShape) error {
+	need(len(dW), s.WeightLen())
+	need(len(dB), s.OC)
+	need(len(dOut), s.OutLen())
+	need(len(in), s.InLen())
+	p := convParamsOf(s)
+	return o.run("conv2d_backward_filter", Bytes(&p), dispatch{groups: s.WeightLen() + s.OC},
+		output("dW", dW), output("dB", dB), input("dOut", dOut), input("in", in))
+}

@@ -1,0 +1,44 @@
+package gpu
+
+import "vkcnn/model"
+
+// MaxPoolForward runs maxpool_forward.comp, one thread per output value: out (N,C,OH,OW)
+// is the window max and argmax the flat index into in of its first maximum.
+func (o *Ops) MaxPoolForward(out []float32, argmax []int32, in []float32, s model.PoolShape) error {
+	need(len(out), s.OutLen())
+	need(len(argmax), s.OutLen())
+	need(len(in), s.InLen())
+	p := poolParamsOf(s)
+	return o.run("maxpool_forward", Bytes(&p), dispatch{total: s.OutLen()},
+		output("out", out), output("argmax", argmax), input("in", in))
+}
+
+// MaxPoolBackward runs maxpool_backward.comp, one thread per input value:
+// dIn = 0 except dIn[argmax[j]] = dOut[j].
+func (o *Ops) MaxPoolBackward(dIn, dOut []float32, argmax []int32, s model.PoolShape) error {
+	need(len(dIn), s.InLen())
+	need(len(dOut), s.OutLen())
+	need(len(argmax), s.OutLen())
+	p := poolParamsOf(s)
+	return o.run("maxpool_backward", Bytes(&p), dispatch{total: s.InLen()},
+		output("dIn", dIn), input("dOut", dOut), input("argmax", argmax))
+}
+
+// AvgPoolForward runs avgpool_forward.comp, one thread per output value: the window mean.
+func (o *Ops) AvgPoolForward(out, in []float32, s model.PoolShape) error {
+	need(len(out), s.OutLen())
+	need(len(in), s.InLen())
+	p := poolParamsOf(s)
+	return o.run("avgpool_forward", Bytes(&p), dispatch{total: s.OutLen()},
+		output("out", out), input("in", in))
+}
+
+// AvgPoolBackward runs avgpool_backward.comp, one thread per input value: dOut/Size² of
+// the input's window, 0 outside every window.
+func (o *Ops) AvgPoolBackward(dIn, dOut []float32, s model.PoolShape) error {
+	need(len(dIn), s.InLen())
+	need(len(dOut), s.OutLen())
+	p := poolParamsOf(s)
+	return o.run("avgpool_backward", Bytes(&p), dispatch{total: s.InLen()},
+		output("dIn", dIn), input("dOut", dOut))
+}

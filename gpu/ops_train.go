@@ -1,0 +1,59 @@
+package gpu
+
+import "vkcnn/model"
+
+// DropoutForward runs dropout_forward.comp with a Control buffer whose step fields make the
+// shader's step d.Step: out[i] = in[i]·Scale if rng.DropoutBits(Seed, Step, Offset+i) ≥
+// Threshold, else 0.
+func (o *Ops) DropoutForward(out, in []float32, d model.DropoutParams) error {
+	need(len(out), len(in))
+	p := dropoutParamsOf(d, len(in))
+	ctrl := Control{GlobalStepBase: d.Step}
+	return o.run("dropout_forward", Bytes(&p), dispatch{total: len(in)},
+		output("out", out), input("in", in), controlArg(&ctrl))
+}
+
+// DropoutBackward runs dropout_backward.comp: dIn[i] = dOut[i]·Scale where the same mask
+// keeps element i, else 0.
+func (o *Ops) DropoutBackward(dIn, dOut []float32, d model.DropoutParams) error {
+	need(len(dIn), len(dOut))
+	p := dropoutParamsOf(d, len(dOut))
+	ctrl := Control{GlobalStepBase: d.Step}
+	return o.run("dropout_backward", Bytes(&p), dispatch{total: len(dOut)},
+		output("dIn", dIn), input("dOut", dOut), controlArg(&ctrl))
+}
+
+func dropoutParamsOf(d model.DropoutParams, n int) dropoutParams {
+	return dropoutParams{Seed: d.Seed, Threshold: d.Threshold, Scale: d.Scale, N: u32(n), Offset: d.Offset}
+}
+
+// controlArg is a Control value as a read-only buffer argument.
+func controlArg(c *Control) arg {
+	return arg{name: "ctrl", data: Bytes(c)}
+}
+
+// SoftmaxCrossEntropy runs softmax_cross_entropy.comp, one thread per sample: logits (N,K),
+// labels (N) → loss (N), dLogits (N,K) scaled by scale, correct (N).
+func (o *Ops) SoftmaxCrossEntropy(loss, dLogits []float32, correct []int32, logits []float32, labels []int32, n, k int, scale float32) error {
+	need(len(loss), n)
+	need(len(dLogits), n*k)
+	need(len(correct), n)
+	need(len(logits), n*k)
+	need(len(labels), n)
+	p := softmaxParams{N: u32(n), K: u32(k), Scale: scale}
+	return o.run("softmax_cross_entropy", Bytes(&p), dispatch{total: n},
+		output("loss", loss), output("dLogits", dLogits), output("correct", correct),
+		input("logits", logits), input("labels", labels))
+}
+
+// SGDUpdate runs sgd_update.comp with a one-element learning-rate array and a Control
+// buffer at step 0: w −= lr·g, or with momentum v = μ·v + g, w −= lr·v. w and v are updated
+// in place.
+func (o *Ops) SGDUpdate(w, v, g []float32, lr, momentum float32) error {
+	need(len(v), len(w))
+	need(len(g), len(w))
+	p := sgdParams{N: u32(len(w)), Momentum: momentum}
+	var ctrl Control
+	return o.run("sgd_update", Bytes(&p), dispatch{total: len(w)},
+		inout("w", w), inout("v", v), input("g", g), input("lrs", []float32{lr}), controlArg(&ctrl))
+}
