@@ -1,0 +1,133 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// config is the parsed command line.
+type config struct {
+	data, arch, device, init, save string
+	archSet                        bool
+	epochs, batch, limit, gpu      int
+	lr0, lr1, momentum             float64
+	seed                           uint64
+	noShuffle, json, profile       bool
+}
+
+// Defaults: batch 64 with momentum 0.9 and lr 0.05→0.001 reaches (98.6% with PyTorch) the original study's accuracy in its 5
+// epochs at a fraction of the per-sample recipe's cost; see the README.
+const (
+	defaultBatch    = 64
+	defaultLR0      = 0.05
+	defaultLR1      = 0.001
+	defaultMomentum = 0.9
+)
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.data, "data", "data/mnist", "folder with the four MNIST IDX files (gzip or raw)")
+	fs.StringVar(&c.arch, "arch", "lenet-6-12", "preset name or layer string (see README)")
+	fs.StringVar(&c.device, "device", "auto", "auto, cpu or gpu")
+	fs.IntVar(&c.gpu, "gpu", -1, "Vulkan device index (default: $VKCNN_GPU, else the best device)")
+	fs.IntVar(&c.epochs, "epochs", 5, "epochs to train; 0 only evaluates")
+	fs.IntVar(&c.batch, "batch", defaultBatch, "samples per step")
+	fs.Float64Var(&c.lr0, "lr0", defaultLR0, "learning rate of the first step")
+	fs.Float64Var(&c.lr1, "lr1", defaultLR1, "learning rate of the last step (geometric decay)")
+	fs.Float64Var(&c.momentum, "momentum", defaultMomentum, "SGD momentum (0 = plain SGD)")
+	fs.Uint64Var(&c.seed, "seed", 1, "seed of weights, sample order and dropout")
+	fs.IntVar(&c.limit, "limit", 0, "train on the first N samples only (0 = all)")
+	fs.BoolVar(&c.noShuffle, "no-shuffle", false, "keep the training set's order")
+	fs.StringVar(&c.init, "init", "", "start from this checkpoint instead of a fresh init")
+	fs.StringVar(&c.save, "save", "", "write a checkpoint (.safetensors) here after every epoch")
+	fs.BoolVar(&c.json, "json", false, "end stdout with one JSON line of results")
+	fs.BoolVar(&c.profile, "profile", false, "print GPU time per op per step (gpu engine)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, errors.New(firstLine(err.Error()))
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "arch" {
+			c.archSet = true
+		}
+	})
+	if c.gpu < 0 {
+		if env := os.Getenv("VKCNN_GPU"); env != "" {
+			n, err := strconv.Atoi(env)
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("VKCNN_GPU=%q: want a device index (0, 1, …)", env)
+			}
+			c.gpu = n
+		}
+	}
+	return c, c.check()
+}
+
+func (c *config) check() error {
+	switch {
+	case c.device != "auto" && c.device != "cpu" && c.device != "gpu":
+		return fmt.Errorf("-device %q: want auto, cpu or gpu", c.device)
+	case c.epochs < 0:
+		return fmt.Errorf("-epochs %d: must be 0 or more", c.epochs)
+	case c.batch < 1:
+		return fmt.Errorf("-batch %d: must be at least 1", c.batch)
+	case !(c.lr0 > 0) || math.IsInf(c.lr0, 0):
+		return fmt.Errorf("-lr0 %g: must be a positive number", c.lr0)
+	case !(c.lr1 > 0) || math.IsInf(c.lr1, 0):
+		return fmt.Errorf("-lr1 %g: must be a positive number", c.lr1)
+	case !(c.momentum >= 0 && c.momentum < 1):
+		return fmt.Errorf("-momentum %g: must be in [0, 1)", c.momentum)
+	case c.limit < 0:
+		return fmt.Errorf("-limit %d: must be 0 (all) or more", c.limit)
+	}
+	if c.save != "" {
+		if err := checkWritable(c.save); err != nil {
+			return fmt.Errorf("-save %s: %w", c.save, err)
+		}
+	}
+	return nil
+}
+
+// checkWritable fails early, before any training, when path's folder cannot take a file.
+func checkWritable(path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return errors.New("is a directory")
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("folder %s does not exist", dir)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a folder", dir)
+	}
+	f, err := os.CreateTemp(dir, ".vkcnn-write-check-*")
+	if err != nil {
+		return fmt.Errorf("folder %s is not writable", dir)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+func firstLine(s string) string {
+	for i, r := range s {
+		if r == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}

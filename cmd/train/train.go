@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"vkcnn/checkpoint"
+	"vkcnn/engine"
+	"vkcnn/mnist"
+	"vkcnn/model"
+	"vkcnn/train"
+)
+
+// result is the JSON line of -json.
+type result struct {
+	TestAcc          float64            `json:"test_acc"`
+	TestLoss         float64            `json:"test_loss"`
+	TrainLoss        float64            `json:"train_loss"`
+	Epochs           int                `json:"epochs"`
+	EpochSeconds     []float64          `json:"epoch_seconds"`
+	SamplesPerSecond float64            `json:"samples_per_second"`
+	Engine           string             `json:"engine"`
+	Device           string             `json:"device"`
+	Arch             string             `json:"arch"`
+	Spec             string             `json:"spec"`
+	Params           int                `json:"params"`
+	Batch            int                `json:"batch"`
+	LR0              float64            `json:"lr0"`
+	LR1              float64            `json:"lr1"`
+	Momentum         float64            `json:"momentum"`
+	Seed             uint64             `json:"seed"`
+	TrainSamples     int                `json:"train_samples"`
+	TestSamples      int                `json:"test_samples"`
+	PerEpoch         []train.EpochStats `json:"per_epoch"`
+}
+
+func (c *config) train(stdout, stderr io.Writer) error {
+	trainSet, testSet, err := mnist.Load(c.data)
+	if err != nil {
+		return err
+	}
+	if c.limit > trainSet.N {
+		return fmt.Errorf("-limit %d: the training set in %s has only %d samples", c.limit, c.data, trainSet.N)
+	}
+	if c.limit > 0 {
+		trainSet = trainSet.Head(c.limit)
+	}
+	arch, params, err := c.model()
+	if err != nil {
+		return err
+	}
+	in := model.Shape{C: 1, H: trainSet.H, W: trainSet.W}
+	if arch.Input != in {
+		return fmt.Errorf("-data %s: images are %v, the network takes %v", c.data, in, arch.Input)
+	}
+	ecfg := engine.Config{Arch: arch, Batch: c.batch, Momentum: float32(c.momentum), Seed: uint32(c.seed), Train: trainSet, Test: testSet}
+	eng, err := c.openEngine(ecfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	if err := eng.SetParams(params); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "vkcnn: %s (%d params) on %s: %s; %d train / %d test samples; batch %d, lr %g→%g, momentum %g\n",
+		arch.Name, arch.NumParams(), eng.Name(), eng.Device(), trainSet.N, testSet.N, c.batch, c.lr0, c.lr1, c.momentum)
+	opts := train.Options{
+		Arch: arch, Epochs: c.epochs, Batch: c.batch, LR0: c.lr0, LR1: c.lr1, Seed: c.seed,
+		Shuffle: !c.noShuffle, Save: c.save, SaveFunc: checkpoint.Save,
+	}
+	stats, ev, err := train.Run(eng, trainSet.N, opts, newReporter(stdout))
+	if err != nil {
+		return err
+	}
+	if c.epochs == 0 {
+		fmt.Fprintf(stdout, "test loss %.4f  test acc %.2f%%\n", ev.Loss, 100*float64(ev.Correct)/float64(ev.N))
+	}
+	if !c.json {
+		return nil
+	}
+	r := result{
+		TestAcc: float64(ev.Correct) / float64(ev.N), TestLoss: ev.Loss, Epochs: c.epochs,
+		EpochSeconds: []float64{}, Engine: eng.Name(), Device: eng.Device(), Arch: arch.Name,
+		Spec: arch.Spec, Params: arch.NumParams(), Batch: c.batch, LR0: c.lr0, LR1: c.lr1,
+		Momentum: c.momentum, Seed: c.seed, TrainSamples: trainSet.N, TestSamples: testSet.N,
+		PerEpoch: stats,
+	}
+	secs := 0.0
+	for _, s := range stats {
+		r.EpochSeconds = append(r.EpochSeconds, s.Seconds)
+		secs += s.Seconds
+	}
+	if len(stats) > 0 {
+		r.TrainLoss = stats[len(stats)-1].TrainLoss
+		r.SamplesPerSecond = float64(len(stats)*trainSet.N) / secs
+	}
+	line, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, string(line))
+	return nil
+}
+
+// model returns the arch and the starting parameters: from -init when given (its arch
+// unless -arch says otherwise), else a fresh init from -seed.
+func (c *config) model() (*model.Arch, *model.Params, error) {
+	spec := c.arch
+	if c.init != "" && !c.archSet {
+		s, err := checkpoint.ReadArch(c.init)
+		if err != nil {
+			return nil, nil, err
+		}
+		spec = s
+	}
+	arch, err := model.Parse(spec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-arch: %w", err)
+	}
+	if c.init == "" {
+		return arch, arch.InitParams(c.seed), nil
+	}
+	p, err := checkpoint.Load(c.init, arch)
+	if err != nil {
+		return nil, nil, err
+	}
+	return arch, p, nil
+}
