@@ -107,8 +107,7 @@ func TestGuardCatchesOverrun(t *testing.T) {
 	require.NoError(t, err)
 	in := []float32{1, -2, 3}
 	out := make([]float32, 3)
-	p := nParams{N: 3}
-	err = o.run("overrun", Bytes(&p), dispatch{total: 3}, output("out", out), input("in", in))
+	err = o.run(elementwiseCall("overrun", 3), output("out", out), input("in", in))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "gpu: overrun wrote past the end of out (guard word 0")
 }

@@ -51,9 +51,9 @@ type dispatch struct {
 	total, groups int
 }
 
-// run executes shader name over args (in binding order) with push as its push constants.
-func (o *Ops) run(name string, push []byte, g dispatch, args ...arg) error {
-	d := o.d
+// run executes op over args (in binding order).
+func (o *Ops) run(op call, args ...arg) error {
+	d, name := o.d, op.name
 	k, err := d.Kernel(name, o.WG)
 	if err != nil {
 		return err
@@ -99,13 +99,7 @@ func (o *Ops) run(name string, push []byte, g dispatch, args ...arg) error {
 		return err
 	}
 	defer bind.Free()
-	err = d.oneShot(func(c *Commands) {
-		if g.groups > 0 {
-			c.DispatchGroups(bind, push, g.groups)
-		} else {
-			c.Dispatch(bind, push, g.total)
-		}
-	})
+	err = d.oneShot(func(c *Commands) { c.record(bind, op) })
 	if err != nil {
 		return fmt.Errorf("gpu: %s: %w", name, err)
 	}

@@ -9,8 +9,7 @@ func (o *Ops) Conv2DForward(out, in, w, b []float32, s model.ConvShape) error {
 	need(len(in), s.InLen())
 	need(len(w), s.WeightLen())
 	need(len(b), s.OC)
-	p := convParamsOf(s)
-	return o.run("conv2d_forward", Bytes(&p), dispatch{total: s.OutLen()},
+	return o.run(convForwardCall(s),
 		output("out", out), input("in", in), input("w", w), input("b", b))
 }
 
@@ -20,8 +19,7 @@ func (o *Ops) Conv2DBackwardData(dIn, dOut, w []float32, s model.ConvShape) erro
 	need(len(dIn), s.InLen())
 	need(len(dOut), s.OutLen())
 	need(len(w), s.WeightLen())
-	p := convParamsOf(s)
-	return o.run("conv2d_backward_data", Bytes(&p), dispatch{total: s.InLen()},
+	return o.run(convBackwardDataCall(s),
 		output("dIn", dIn), input("dOut", dOut), input("w", w))
 }
 
@@ -32,7 +30,6 @@ func (o *Ops) Conv2DBackwardFilter(dW, dB, dOut, in []float32, s model.ConvShape
 	need(len(dB), s.OC)
 	need(len(dOut), s.OutLen())
 	need(len(in), s.InLen())
-	p := convParamsOf(s)
-	return o.run("conv2d_backward_filter", Bytes(&p), dispatch{groups: s.WeightLen() + s.OC},
+	return o.run(convBackwardFilterCall(s),
 		output("dW", dW), output("dB", dB), input("dOut", dOut), input("in", in))
 }

@@ -9,8 +9,7 @@ func (o *Ops) DenseForward(out, in, w, b []float32, s model.DenseShape) error {
 	need(len(in), s.N*s.In)
 	need(len(w), s.Out*s.In)
 	need(len(b), s.Out)
-	p := denseParamsOf(s)
-	return o.run("dense_forward", Bytes(&p), dispatch{total: s.N * s.Out},
+	return o.run(denseForwardCall(s),
 		output("out", out), input("in", in), input("w", w), input("b", b))
 }
 
@@ -20,8 +19,7 @@ func (o *Ops) DenseBackwardData(dIn, dOut, w []float32, s model.DenseShape) erro
 	need(len(dIn), s.N*s.In)
 	need(len(dOut), s.N*s.Out)
 	need(len(w), s.Out*s.In)
-	p := denseParamsOf(s)
-	return o.run("dense_backward_data", Bytes(&p), dispatch{total: s.N * s.In},
+	return o.run(denseBackwardDataCall(s),
 		output("dIn", dIn), input("dOut", dOut), input("w", w))
 }
 
@@ -32,7 +30,6 @@ func (o *Ops) DenseBackwardWeights(dW, dB, dOut, in []float32, s model.DenseShap
 	need(len(dB), s.Out)
 	need(len(dOut), s.N*s.Out)
 	need(len(in), s.N*s.In)
-	p := denseParamsOf(s)
-	return o.run("dense_backward_weights", Bytes(&p), dispatch{total: s.Out*s.In + s.Out},
+	return o.run(denseBackwardWeightsCall(s),
 		output("dW", dW), output("dB", dB), input("dOut", dOut), input("in", in))
 }

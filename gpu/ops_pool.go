@@ -8,8 +8,7 @@ func (o *Ops) MaxPoolForward(out []float32, argmax []int32, in []float32, s mode
 	need(len(out), s.OutLen())
 	need(len(argmax), s.OutLen())
 	need(len(in), s.InLen())
-	p := poolParamsOf(s)
-	return o.run("maxpool_forward", Bytes(&p), dispatch{total: s.OutLen()},
+	return o.run(poolCall("maxpool_forward", s),
 		output("out", out), output("argmax", argmax), input("in", in))
 }
 
@@ -19,8 +18,7 @@ func (o *Ops) MaxPoolBackward(dIn, dOut []float32, argmax []int32, s model.PoolS
 	need(len(dIn), s.InLen())
 	need(len(dOut), s.OutLen())
 	need(len(argmax), s.OutLen())
-	p := poolParamsOf(s)
-	return o.run("maxpool_backward", Bytes(&p), dispatch{total: s.InLen()},
+	return o.run(poolCall("maxpool_backward", s),
 		output("dIn", dIn), input("dOut", dOut), input("argmax", argmax))
 }
 
@@ -28,8 +26,7 @@ func (o *Ops) MaxPoolBackward(dIn, dOut []float32, argmax []int32, s model.PoolS
 func (o *Ops) AvgPoolForward(out, in []float32, s model.PoolShape) error {
 	need(len(out), s.OutLen())
 	need(len(in), s.InLen())
-	p := poolParamsOf(s)
-	return o.run("avgpool_forward", Bytes(&p), dispatch{total: s.OutLen()},
+	return o.run(poolCall("avgpool_forward", s),
 		output("out", out), input("in", in))
 }
 
@@ -38,7 +35,6 @@ func (o *Ops) AvgPoolForward(out, in []float32, s model.PoolShape) error {
 func (o *Ops) AvgPoolBackward(dIn, dOut []float32, s model.PoolShape) error {
 	need(len(dIn), s.InLen())
 	need(len(dOut), s.OutLen())
-	p := poolParamsOf(s)
-	return o.run("avgpool_backward", Bytes(&p), dispatch{total: s.InLen()},
+	return o.run(poolCall("avgpool_backward", s),
 		output("dIn", dIn), input("dOut", dOut))
 }

@@ -7,9 +7,8 @@ import "vkcnn/model"
 // Threshold, else 0.
 func (o *Ops) DropoutForward(out, in []float32, d model.DropoutParams) error {
 	need(len(out), len(in))
-	p := dropoutParamsOf(d, len(in))
 	ctrl := Control{GlobalStepBase: d.Step}
-	return o.run("dropout_forward", Bytes(&p), dispatch{total: len(in)},
+	return o.run(dropoutCall("dropout_forward", len(in), d, 0),
 		output("out", out), input("in", in), controlArg(&ctrl))
 }
 
@@ -17,14 +16,9 @@ func (o *Ops) DropoutForward(out, in []float32, d model.DropoutParams) error {
 // keeps element i, else 0.
 func (o *Ops) DropoutBackward(dIn, dOut []float32, d model.DropoutParams) error {
 	need(len(dIn), len(dOut))
-	p := dropoutParamsOf(d, len(dOut))
 	ctrl := Control{GlobalStepBase: d.Step}
-	return o.run("dropout_backward", Bytes(&p), dispatch{total: len(dOut)},
+	return o.run(dropoutCall("dropout_backward", len(dOut), d, 0),
 		output("dIn", dIn), input("dOut", dOut), controlArg(&ctrl))
-}
-
-func dropoutParamsOf(d model.DropoutParams, n int) dropoutParams {
-	return dropoutParams{Seed: d.Seed, Threshold: d.Threshold, Scale: d.Scale, N: u32(n), Offset: d.Offset}
 }
 
 // controlArg is a Control value as a read-only buffer argument.
@@ -40,8 +34,7 @@ func (o *Ops) SoftmaxCrossEntropy(loss, dLogits []float32, correct []int32, logi
 	need(len(correct), n)
 	need(len(logits), n*k)
 	need(len(labels), n)
-	p := softmaxParams{N: u32(n), K: u32(k), Scale: scale}
-	return o.run("softmax_cross_entropy", Bytes(&p), dispatch{total: n},
+	return o.run(softmaxCall(n, k, scale),
 		output("loss", loss), output("dLogits", dLogits), output("correct", correct),
 		input("logits", logits), input("labels", labels))
 }
@@ -52,8 +45,7 @@ func (o *Ops) SoftmaxCrossEntropy(loss, dLogits []float32, correct []int32, logi
 func (o *Ops) SGDUpdate(w, v, g []float32, lr, momentum float32) error {
 	need(len(v), len(w))
 	need(len(g), len(w))
-	p := sgdParams{N: u32(len(w)), Momentum: momentum}
 	var ctrl Control
-	return o.run("sgd_update", Bytes(&p), dispatch{total: len(w)},
+	return o.run(sgdCall(len(w), momentum, 0),
 		inout("w", w), inout("v", v), input("g", g), input("lrs", []float32{lr}), controlArg(&ctrl))
 }
