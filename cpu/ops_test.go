@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"vkcnn/cpu"
+	"vkcnn/internal/optest"
 	"vkcnn/internal/rng"
 	"vkcnn/model"
 )
@@ -322,3 +323,7 @@ func nanSlice(n int) []float32 {
 	}
 	return x
 }
+
+// TestOps runs the shared parity suite against the reference itself: it must pass exactly,
+// and it exercises every op on every shape of the suite's tables.
+func TestOps(t *testing.T) { optest.All(t, cpu.Ops{}) }

@@ -28,7 +28,8 @@ type Ops interface {
 	SigmoidBackward(dIn, dOut, out []float32) error
 
 	// MaxPoolForward: out (N,C,OH,OW) = window max; argmax holds the flat index into in
-	// of the first maximum of each window (row-major scan).
+	// (over the whole batch, N·C·H·W values) of the first maximum of each window
+	// (row-major scan).
 	MaxPoolForward(out []float32, argmax []int32, in []float32, s model.PoolShape) error
 	// MaxPoolBackward: dIn = 0 except dIn[argmax[j]] = dOut[j].
 	MaxPoolBackward(dIn, dOut []float32, argmax []int32, s model.PoolShape) error
@@ -54,6 +55,7 @@ type Ops interface {
 	// correct (N) = 1 where argmax(z_n) (first maximum) = y_n, else 0.
 	SoftmaxCrossEntropy(loss, dLogits []float32, correct []int32, logits []float32, labels []int32, n, k int, scale float32) error
 
-	// SGDUpdate: with momentum μ = 0, w −= lr·g; else v = μ·v + g, w −= lr·v.
+	// SGDUpdate: with momentum μ = 0, w −= lr·g and v is left unchanged; else
+	// v = μ·v + g, w −= lr·v.
 	SGDUpdate(w, v, g []float32, lr, momentum float32) error
 }
