@@ -53,7 +53,7 @@ type DivergedError struct {
 }
 
 func (e *DivergedError) Error() string {
-	msg := fmt.Sprintf("train: loss became %v at step %d (epoch %d, lr %.4g); try a lower -lr0", e.Loss, e.Step, e.Epoch, e.LR)
+	msg := fmt.Sprintf("loss became %v at step %d (epoch %d, lr %.4g); try a lower -lr0", e.Loss, e.Step, e.Epoch, e.LR)
 	if e.Saved != "" {
 		msg += "; " + e.Saved + " still holds the last good epoch"
 	}
@@ -65,7 +65,7 @@ func (e *DivergedError) Error() string {
 // evaluates.
 func Run(e engine.Engine, samples int, opts Options, r Reporter) ([]EpochStats, engine.EvalResult, error) {
 	if samples < 1 || opts.Batch < 1 {
-		return nil, engine.EvalResult{}, errors.New("train: need at least one sample and a batch of at least 1")
+		return nil, engine.EvalResult{}, errors.New("need at least one sample and a batch of at least 1")
 	}
 	stepsPerEpoch := engine.Steps(samples, opts.Batch)
 	total := stepsPerEpoch * opts.Epochs
@@ -92,7 +92,7 @@ func Run(e engine.Engine, samples int, opts Options, r Reporter) ([]EpochStats, 
 		res, err := e.TrainEpoch(engine.Epoch{Order: order, LR: lrs, FirstStep: first}, progress)
 		secs := time.Since(start).Seconds()
 		if err != nil {
-			return stats, engine.EvalResult{}, fmt.Errorf("train: epoch %d: %w", ep+1, err)
+			return stats, engine.EvalResult{}, fmt.Errorf("epoch %d: %w", ep+1, err)
 		}
 		lossSum := 0.0
 		for s, l := range res.StepLoss {
@@ -104,7 +104,7 @@ func Run(e engine.Engine, samples int, opts Options, r Reporter) ([]EpochStats, 
 		}
 		ev, err = e.Evaluate()
 		if err != nil {
-			return stats, ev, fmt.Errorf("train: evaluating after epoch %d: %w", ep+1, err)
+			return stats, ev, fmt.Errorf("evaluating after epoch %d: %w", ep+1, err)
 		}
 		if math.IsNaN(ev.Loss) || math.IsInf(ev.Loss, 0) {
 			return stats, ev, &DivergedError{Epoch: ep + 1, Step: first + stepsPerEpoch - 1, LR: float64(lrs[len(lrs)-1]), Loss: float32(ev.Loss), Saved: saved}
@@ -123,7 +123,7 @@ func Run(e engine.Engine, samples int, opts Options, r Reporter) ([]EpochStats, 
 		if opts.Save != "" {
 			p, err := e.Params()
 			if err != nil {
-				return stats, ev, fmt.Errorf("train: reading parameters after epoch %d: %w", ep+1, err)
+				return stats, ev, fmt.Errorf("reading parameters after epoch %d: %w", ep+1, err)
 			}
 			if err := opts.SaveFunc(opts.Save, opts.Arch, p); err != nil {
 				return stats, ev, err
@@ -139,7 +139,7 @@ func Run(e engine.Engine, samples int, opts Options, r Reporter) ([]EpochStats, 
 	}
 	ev, err := e.Evaluate()
 	if err != nil {
-		return nil, ev, fmt.Errorf("train: evaluating: %w", err)
+		return nil, ev, fmt.Errorf("evaluating: %w", err)
 	}
 	return nil, ev, nil
 }

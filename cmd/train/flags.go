@@ -33,7 +33,7 @@ const (
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // errors are reported in one line by run
 	fs.StringVar(&c.data, "data", "data/mnist", "folder with the four MNIST IDX files (gzip or raw)")
 	fs.StringVar(&c.arch, "arch", "lenet-6-12", "preset name or layer string (see README)")
 	fs.StringVar(&c.device, "device", "auto", "auto, cpu or gpu")
@@ -52,6 +52,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.profile, "profile", false, "print GPU time per op per step (gpu engine)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fmt.Fprintln(stderr, "usage: train [flags]  (see README.md)")
+			fs.PrintDefaults()
 			return nil, err
 		}
 		return nil, errors.New(firstLine(err.Error()))

@@ -36,6 +36,10 @@ type result struct {
 }
 
 func (c *config) train(stdout, stderr io.Writer) error {
+	arch, params, err := c.model()
+	if err != nil {
+		return err
+	}
 	trainSet, testSet, err := mnist.Load(c.data)
 	if err != nil {
 		return err
@@ -45,10 +49,6 @@ func (c *config) train(stdout, stderr io.Writer) error {
 	}
 	if c.limit > 0 {
 		trainSet = trainSet.Head(c.limit)
-	}
-	arch, params, err := c.model()
-	if err != nil {
-		return err
 	}
 	in := model.Shape{C: 1, H: trainSet.H, W: trainSet.W}
 	if arch.Input != in {
