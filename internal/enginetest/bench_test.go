@@ -1,0 +1,71 @@
+// Package enginetest benchmarks whole training epochs of both engines on real MNIST.
+package enginetest
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"vkcnn/cpu"
+	"vkcnn/engine"
+	"vkcnn/gpu"
+	"vkcnn/mnist"
+	"vkcnn/model"
+	"vkcnn/train"
+)
+
+// BenchmarkTrain reports training samples/s of the default network, CPU and GPU side by
+// side, at batch 1 and 64: `make bench`. Each iteration is one epoch over the first
+// `samples` training images (set VKCNN_BENCH_SAMPLES to change it), timed by train.Run;
+// evaluation is excluded from the metric.
+func BenchmarkTrain(b *testing.B) {
+	tr, te, err := mnist.Load("../../data/mnist")
+	if err != nil {
+		b.Fatalf("%v (run make data)", err)
+	}
+	a, err := model.Parse(model.DefaultPreset)
+	if err != nil {
+		b.Fatal(err)
+	}
+	samples := 12800
+	if s := os.Getenv("VKCNN_BENCH_SAMPLES"); s != "" {
+		fmt.Sscan(s, &samples)
+	}
+	for _, name := range []string{"cpu", "gpu"} {
+		for _, batch := range []int{1, 64} {
+			n := samples
+			if batch == 1 {
+				n = samples / 4
+			}
+			b.Run(fmt.Sprintf("%s/batch=%d", name, batch), func(b *testing.B) {
+				cfg := engine.Config{Arch: a, Batch: batch, Momentum: 0.9, Seed: 1, Train: tr.Head(n), Test: te.Head(1000)}
+				var e engine.Engine
+				if name == "cpu" {
+					e, err = cpu.New(cfg)
+				} else {
+					e, err = gpu.NewEngine(cfg, gpu.EngineOptions{Device: gpu.Options{Index: gpu.Auto, AllowCPU: true}})
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer e.Close()
+				if err := e.SetParams(a.InitParams(1)); err != nil {
+					b.Fatal(err)
+				}
+				secs := 0.0
+				b.ResetTimer()
+				for range b.N {
+					stats, _, err := train.Run(e, n, train.Options{Arch: a, Epochs: 1, Batch: batch, LR0: 0.01, LR1: 0.001, Seed: 1, Shuffle: true}, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					secs += stats[0].Seconds
+				}
+				b.ReportMetric(float64(n*b.N)/secs, "samples/s")
+				b.ReportMetric(secs/float64(b.N)*60000/float64(n), "s/epoch60k")
+				b.ReportMetric(0, "ns/op")
+				b.Log(e.Device())
+			})
+		}
+	}
+}
