@@ -89,11 +89,15 @@ func advanceCall(count int) call {
 	return call{"advance_step", Bytes(&p), dispatch{total: 1}}
 }
 
-// record records c with binding b.
+// record records op with binding b (and, when profiling, a timestamp after it).
 func (c *Commands) record(b *Binding, op call) {
 	if op.grid.groups > 0 {
 		c.DispatchGroups(b, op.push, op.grid.groups)
-		return
+	} else {
+		c.Dispatch(b, op.push, op.grid.total)
 	}
-	c.Dispatch(b, op.push, op.grid.total)
+	if p := c.prof; p != nil {
+		p.ops = append(p.ops, op.name)
+		c.Timestamp(p.q, len(p.ops))
+	}
 }

@@ -17,6 +17,7 @@ type Commands struct {
 	cb       vk.CommandBuffer
 	reusable bool
 	pipeline vk.Pipeline // bound pipeline while recording, to skip rebinding
+	prof     *profile    // when set, record writes a timestamp after every dispatch
 }
 
 // NewCommands allocates a command buffer; reusable selects record-once-submit-many.

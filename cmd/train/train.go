@@ -65,6 +65,11 @@ func (c *config) train(stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "vkcnn: %s (%d params) on %s: %s; %d train / %d test samples; batch %d, lr %g→%g, momentum %g\n",
 		arch.Name, arch.NumParams(), eng.Name(), eng.Device(), trainSet.N, testSet.N, c.batch, c.lr0, c.lr1, c.momentum)
+	if c.profile {
+		if err := printProfile(eng, c.batch, stdout); err != nil {
+			return err
+		}
+	}
 	opts := train.Options{
 		Arch: arch, Epochs: c.epochs, Batch: c.batch, LR0: c.lr0, LR1: c.lr1, Seed: c.seed,
 		Shuffle: !c.noShuffle, Save: c.save, SaveFunc: checkpoint.Save,
