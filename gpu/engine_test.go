@@ -155,3 +155,32 @@ func TestEngineRejectsBadEpochs(t *testing.T) {
 	require.NoError(t, err)
 	assert.ErrorContains(t, e.SetParams(other.InitParams(1)), "conv1.weight")
 }
+
+// TestEngineProfile: every dispatch of a step is timed, the op counts are the network's,
+// and profiling leaves the weights as they were.
+func TestEngineProfile(t *testing.T) {
+	a, err := model.Parse("lenet-6-12")
+	require.NoError(t, err)
+	data := randomDigits(40, 1)
+	e := newTestEngine(t, engine.Config{Arch: a, Batch: 16, Momentum: 0.9, Train: data, Test: data})
+	init := a.InitParams(3)
+	require.NoError(t, e.SetParams(init))
+	ops, total, err := e.Profile(2)
+	require.NoError(t, err)
+	count := map[string]int{}
+	sum := 0.0
+	for _, op := range ops {
+		count[op.Op] = op.Dispatches
+		sum += op.Micros
+		assert.Greater(t, op.Micros, 0.0, op.Op)
+	}
+	assert.Equal(t, map[string]int{
+		"gather_batch": 1, "conv2d_forward": 2, "relu_forward": 2, "maxpool_forward": 2, "dense_forward": 1,
+		"softmax_cross_entropy": 1, "step_stats": 1, "dense_backward_weights": 1, "dense_backward_data": 1,
+		"maxpool_backward": 2, "relu_backward": 2, "conv2d_backward_filter": 2, "conv2d_backward_data": 1, "sgd_update": 1,
+	}, count, "20 dispatches: conv1 needs no input gradient")
+	assert.InEpsilon(t, total, sum, 1e-6)
+	p, err := e.Params()
+	require.NoError(t, err)
+	assert.Equal(t, init, p, "lr 0: the weights do not move")
+}
