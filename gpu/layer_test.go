@@ -369,3 +369,11 @@ func TestReflectRejectsNonScalarPush(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "not a 32-bit scalar")
 }
+
+// An empty tensor still gets a (minimal) buffer and no dispatch is recorded.
+func TestEmptyOp(t *testing.T) {
+	o := NewOps(testDevice(t))
+	require.NoError(t, o.ReLUForward([]float32{}, []float32{}))
+	x, y := o.d.Grid(0)
+	assert.Zero(t, x*y)
+}
