@@ -302,15 +302,15 @@ func TestConvMatchesDirectSums(t *testing.T) {
 		dOut := randSlice(src, s.OutLen())
 		out := nanSlice(s.OutLen())
 		cpu.Conv2DForward(out, in, w, b, s)
-		assertClose64(t, convForward64(to64(in), to64(w), to64(b), s), out, "forward", s)
+		assertClose64(t, optest.Conv2DForward64(optest.To64(in), optest.To64(w), optest.To64(b), s), out, "forward", s)
 
 		dIn := nanSlice(s.InLen())
 		cpu.Conv2DBackwardData(dIn, dOut, w, s)
-		assertClose64(t, convBackwardData64(to64(dOut), to64(w), s), dIn, "backward data", s)
+		assertClose64(t, optest.Conv2DBackwardData64(optest.To64(dOut), optest.To64(w), s), dIn, "backward data", s)
 
 		dW, dB := nanSlice(s.WeightLen()), nanSlice(s.OC)
 		cpu.Conv2DBackwardFilter(dW, dB, dOut, in, s)
-		wantW, wantB := convBackwardFilter64(to64(dOut), to64(in), s)
+		wantW, wantB := optest.Conv2DBackwardFilter64(optest.To64(dOut), optest.To64(in), s)
 		assertClose64(t, wantW, dW, "backward filter dW", s)
 		assertClose64(t, wantB, dB, "backward filter dB", s)
 	}

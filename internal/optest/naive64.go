@@ -1,4 +1,4 @@
-package cpu_test
+package optest
 
 import (
 	"math"
@@ -8,11 +8,14 @@ import (
 )
 
 // Float64 forward (and, for the convolution, backward) maths written straight from the
-// formulas in doc.go, one output at a time with explicit bounds tests: slow and obviously
-// right. The gradient checks differentiate the forward ones numerically; the shape sweeps
-// compare the fast float32 functions with them.
+// formulas of package cpu's documentation, one output at a time with explicit bounds tests:
+// slow and obviously right, and independent of the reference's loop structure. The CPU
+// gradient checks differentiate the forward ones numerically, the CPU shape sweeps compare
+// the fast float32 functions with them, and this package's own test runs the suite against
+// them to show that its tolerances admit an exact implementation.
 
-func to64(x []float32) []float64 {
+// To64 converts x to float64.
+func To64(x []float32) []float64 {
 	y := make([]float64, len(x))
 	for i, v := range x {
 		y[i] = float64(v)
@@ -20,8 +23,8 @@ func to64(x []float32) []float64 {
 	return y
 }
 
-// convForward64: out[n,o,y,x] = b[o] + Σ_c Σ_i Σ_j w[o,c,i,j]·in[n,c,y+i−PadH,x+j−PadW].
-func convForward64(in, w, b []float64, s model.ConvShape) []float64 {
+// Conv2DForward64 computes out[n,o,y,x] = b[o] + Σ_c Σ_i Σ_j w[o,c,i,j]·in[n,c,y+i−PadH,x+j−PadW].
+func Conv2DForward64(in, w, b []float64, s model.ConvShape) []float64 {
 	oh, ow := s.OH(), s.OW()
 	out := make([]float64, s.OutLen())
 	for n := range s.N {
@@ -47,8 +50,8 @@ func convForward64(in, w, b []float64, s model.ConvShape) []float64 {
 	return out
 }
 
-// convBackwardData64: dIn[n,c,y,x] = Σ_o Σ_i Σ_j w[o,c,i,j]·dOut[n,o,y−i+PadH,x−j+PadW].
-func convBackwardData64(dOut, w []float64, s model.ConvShape) []float64 {
+// Conv2DBackwardData64 computes dIn[n,c,y,x] = Σ_o Σ_i Σ_j w[o,c,i,j]·dOut[n,o,y−i+PadH,x−j+PadW].
+func Conv2DBackwardData64(dOut, w []float64, s model.ConvShape) []float64 {
 	oh, ow := s.OH(), s.OW()
 	dIn := make([]float64, s.InLen())
 	for n := range s.N {
@@ -74,9 +77,9 @@ func convBackwardData64(dOut, w []float64, s model.ConvShape) []float64 {
 	return dIn
 }
 
-// convBackwardFilter64: dW[o,c,i,j] = Σ_n Σ_y Σ_x dOut[n,o,y,x]·in[n,c,y+i−PadH,x+j−PadW],
+// Conv2DBackwardFilter64 computes dW[o,c,i,j] = Σ_n Σ_y Σ_x dOut[n,o,y,x]·in[n,c,y+i−PadH,x+j−PadW],
 // dB[o] = Σ_n Σ_y Σ_x dOut[n,o,y,x].
-func convBackwardFilter64(dOut, in []float64, s model.ConvShape) (dW, dB []float64) {
+func Conv2DBackwardFilter64(dOut, in []float64, s model.ConvShape) (dW, dB []float64) {
 	oh, ow := s.OH(), s.OW()
 	dW, dB = make([]float64, s.WeightLen()), make([]float64, s.OC)
 	for n := range s.N {
@@ -102,8 +105,8 @@ func convBackwardFilter64(dOut, in []float64, s model.ConvShape) (dW, dB []float
 	return dW, dB
 }
 
-// pool64 is max (max = true) or average pooling.
-func pool64(in []float64, s model.PoolShape, isMax bool) []float64 {
+// Pool64 computes max pooling (isMax) or average pooling: the window maximum or mean.
+func Pool64(in []float64, s model.PoolShape, isMax bool) []float64 {
 	oh, ow := s.OH(), s.OW()
 	out := make([]float64, s.OutLen())
 	for p := range s.N * s.C {
@@ -127,7 +130,8 @@ func pool64(in []float64, s model.PoolShape, isMax bool) []float64 {
 	return out
 }
 
-func relu64(in []float64) []float64 {
+// ReLU64 computes max(in, 0).
+func ReLU64(in []float64) []float64 {
 	out := make([]float64, len(in))
 	for i, v := range in {
 		out[i] = math.Max(v, 0)
@@ -135,7 +139,8 @@ func relu64(in []float64) []float64 {
 	return out
 }
 
-func sigmoid64(in []float64) []float64 {
+// Sigmoid64 computes 1/(1+e^−in).
+func Sigmoid64(in []float64) []float64 {
 	out := make([]float64, len(in))
 	for i, v := range in {
 		out[i] = 1 / (1 + math.Exp(-v))
@@ -143,7 +148,8 @@ func sigmoid64(in []float64) []float64 {
 	return out
 }
 
-func dropout64(in []float64, d model.DropoutParams) []float64 {
+// Dropout64 computes in·Scale where rng.DropoutBits keeps the element, else 0.
+func Dropout64(in []float64, d model.DropoutParams) []float64 {
 	out := make([]float64, len(in))
 	for i, v := range in {
 		if rng.DropoutBits(d.Seed, d.Step, uint32(i)) >= d.Threshold {
@@ -153,8 +159,8 @@ func dropout64(in []float64, d model.DropoutParams) []float64 {
 	return out
 }
 
-// dense64: out[n,o] = b[o] + Σ_i w[o,i]·in[n,i].
-func dense64(in, w, b []float64, s model.DenseShape) []float64 {
+// Dense64 computes out[n,o] = b[o] + Σ_i w[o,i]·in[n,i].
+func Dense64(in, w, b []float64, s model.DenseShape) []float64 {
 	out := make([]float64, s.N*s.Out)
 	for n := range s.N {
 		for o := range s.Out {
@@ -168,8 +174,8 @@ func dense64(in, w, b []float64, s model.DenseShape) []float64 {
 	return out
 }
 
-// crossEntropy64 returns every sample's −log softmax(z_n)[y_n].
-func crossEntropy64(z []float64, labels []int32, n, k int) []float64 {
+// CrossEntropy64 returns every sample's −log softmax(z_n)[y_n].
+func CrossEntropy64(z []float64, labels []int32, n, k int) []float64 {
 	loss := make([]float64, n)
 	for s := range n {
 		row := z[s*k : (s+1)*k]

@@ -96,7 +96,7 @@ func run(t *testing.T, op, name string, f func(e *env)) {
 		seed := caseSeed(op, name)
 		t.Cleanup(func() {
 			if t.Failed() {
-				t.Logf("%s/%s: inputs drawn from seed %#x (%s=%s; set it to draw others)", op, name, seed, seedEnv, os.Getenv(seedEnv))
+				t.Logf("%s/%s: inputs drawn from seed %#x (%s=%q reproduces them; another value draws others)", op, name, seed, seedEnv, os.Getenv(seedEnv))
 			}
 		})
 		f(&env{t: t, src: rng.New(seed)})
