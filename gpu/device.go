@@ -126,6 +126,9 @@ func createInstance(v *validationConfig) (vk.Instance, error) {
 	}
 	var instance vk.Instance
 	if r := vk.CreateInstance(&info, nil, &instance); r != vk.Success {
+		if r == vk.ErrorIncompatibleDriver {
+			return nil, fmt.Errorf("vulkan: vkCreateInstance: no installed Vulkan driver supports Vulkan 1.1 (check the ICD files, e.g. VK_DRIVER_FILES): %w", vk.Error(r))
+		}
 		return nil, vkErr("vkCreateInstance (Vulkan 1.1)", r)
 	}
 	if err := vk.InitInstance(instance); err != nil {
