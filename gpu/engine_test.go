@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"math"
+	"sort"
 	"strings"
 	"testing"
 
@@ -80,9 +81,15 @@ func runBoth(t *testing.T, arch string, batch, samples, epochs int, momentum flo
 // from the same init in the same order. Both engines round differently (summation order),
 // so weights drift apart by float32 rounding amplified over the steps: tolerance
 // |gpu − cpu| ≤ 1e-4 + 1e-3·|cpu| per weight, and the loss curves within 1e-4 relative.
-// Dropout masks must be identical for that to hold.
+// Dropout masks must be identical for that to hold. Every preset and a layer string with
+// the other layer kinds.
 func TestEngineMatchesCPU(t *testing.T) {
-	for _, arch := range []string{"lenet-6-12", "lenet-6-12-dropout", "conv3x3x4:same,sigmoid,avgpool2,conv3x5x5:full,relu,maxpool3,dense16,relu,dense10"} {
+	archs := []string{"conv3x3x4:same,sigmoid,avgpool2,conv3x5x5:full,relu,maxpool3,dense16,relu,dense10"}
+	for name := range model.Presets {
+		archs = append(archs, name)
+	}
+	sort.Strings(archs)
+	for _, arch := range archs {
 		t.Run(arch, func(t *testing.T) {
 			cp, gp, cs, gs := runBoth(t, arch, 9, 85, 2, 0.9)
 			for i := range cp.Tensors {
