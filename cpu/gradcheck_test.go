@@ -17,10 +17,11 @@ import (
 // central differences (L(x+h) − L(x−h))/2h are compared with the float32 gradient that
 // the backward function computes from dOut = r.
 //
-// gradTol: h = 1e-6 in float64 leaves a difference error of about 1e-16·|L|/h ≈ 1e-9 and
-// a truncation error of h²·L”' ≈ 1e-12; what remains is the float32 rounding of the
-// backward sums, about 1e-6 relative. ReLU inputs keep |x| ≥ 1e-2 and max-pool inputs are
-// distinct by far more than h, so no difference straddles a kink or a tie.
+// gradTol: h = 1e-6 in float64 leaves a difference error of about 1e-16·|L|/h ≈ 1e-9
+// and a truncation error of h² times the third derivative, about 1e-12; what remains is
+// the float32 rounding of the backward sums, about 1e-6 relative. ReLU inputs keep
+// |x| ≥ 1e-2 and max-pool inputs are distinct by far more than h, so no difference
+// straddles a kink or a tie.
 var gradTol = optest.Tol{Atol: 1e-5, Rtol: 1e-4}
 
 const gradH = 1e-6
