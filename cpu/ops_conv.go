@@ -74,11 +74,13 @@ func Conv2DForward(out, in, w, b []float32, s model.ConvShape) {
 // (C,KH,KW) filters; every column read must lie inside its row.
 func corr2x4(img, w0, w1 []float32, s model.ConvShape, iLo, iHi, ry, rx int) (a0, a1, a2, a3, b0, b1, b2, b3 float32) {
 	w1 = w1[:len(w0)]
+	kw := s.KW
 	for c := range s.C {
-		for i := iLo; i < iHi; i++ {
-			row := img[(c*s.H+ry+i)*s.W+rx : (c*s.H+ry+i+1)*s.W]
-			off := (c*s.KH + i) * s.KW
-			p, q := w0[off:off+s.KW], w1[off:off+s.KW]
+		r := (c*s.H+ry+iLo)*s.W + rx // img[c,ry+i,rx]
+		k := (c*s.KH + iLo) * kw     // w[c,i,0]
+		for i := iLo; i < iHi; i, r, k = i+1, r+s.W, k+kw {
+			row := img[r : r+kw+3]
+			p, q := w0[k:k+kw], w1[k:k+kw]
 			q = q[:len(p)]
 			for j, u := range p {
 				v := row[j : j+4 : j+4]

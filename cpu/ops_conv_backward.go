@@ -71,14 +71,16 @@ func Conv2DBackwardData(dIn, dOut, w []float32, s model.ConvShape) {
 // the same with c1 as b0…b3, where pad holds one sample's dOut rows zero-padded to W+KW−1
 // columns: dIn[c0,y,x+k] and dIn[c1,y,x+k].
 func corrFlip2x4(pad, w []float32, s model.ConvShape, c0, c1, iLo, iHi, jLo, jHi, y, x int) (a0, a1, a2, a3, b0, b1, b2, b3 float32) {
-	oh, pw := s.OH(), s.W+s.KW-1
-	last := s.KW - 1 - jLo // the padded column read by tap jLo at k = 0
-	for o := range s.OC {
-		for i := iLo; i < iHi; i++ {
-			start := (o*oh+y-i+s.PadH)*pw + x
-			row := pad[start : start+s.KW+3]
-			off0, off1 := ((o*s.C+c0)*s.KH+i)*s.KW, ((o*s.C+c1)*s.KH+i)*s.KW
-			p, q := w[off0+jLo:off0+jHi], w[off1+jLo:off1+jHi]
+	pw, kw := s.W+s.KW-1, s.KW
+	last := kw - 1 - jLo // the padded column read by tap jLo at k = 0
+	rowStep, wStep := s.OH()*pw, s.C*s.KH*kw
+	for i := iLo; i < iHi; i++ {
+		r := (y-i+s.PadH)*pw + x   // pad[0,y−i+PadH,x]
+		k0 := (c0*s.KH+i)*kw + jLo // w[0,c0,i,jLo]
+		k1 := (c1*s.KH+i)*kw + jLo // w[0,c1,i,jLo]
+		for o := 0; o < s.OC; o, r, k0, k1 = o+1, r+rowStep, k0+wStep, k1+wStep {
+			row := pad[r : r+kw+3]
+			p, q := w[k0:k0+jHi-jLo], w[k1:k1+jHi-jLo]
 			q = q[:len(p)]
 			for j, u := range p {
 				v := row[last-j : last-j+4 : last-j+4]
@@ -229,13 +231,13 @@ func Conv2DBackwardFilter(dW, dB, dOut, in []float32, s model.ConvShape) {
 // as a0…a3 and the same with d1 as b0…b3, where d0, d1 are (OH,OW) dOut planes and img an
 // (H,W) input plane; every column read must lie inside its row.
 func filter2x4(d0, d1, img []float32, s model.ConvShape, yLo, yHi, xLo, xHi, dy, dx int) (a0, a1, a2, a3, b0, b1, b2, b3 float32) {
-	ow := s.OW()
-	for y := yLo; y < yHi; y++ {
-		p := d0[y*ow+xLo : y*ow+xHi]
-		q := d1[y*ow+xLo : y*ow+xHi]
+	ow, nx := s.OW(), xHi-xLo
+	d := yLo*ow + xLo            // d0[yLo,xLo]
+	r := (yLo+dy)*s.W + xLo + dx // img[yLo+dy,xLo+dx]
+	for y := yLo; y < yHi; y, d, r = y+1, d+ow, r+s.W {
+		p, q := d0[d:d+nx], d1[d:d+nx]
 		q = q[:len(p)]
-		start := (y+dy)*s.W + xLo + dx
-		row := img[start : start+len(p)+3]
+		row := img[r : r+nx+3]
 		for x, u := range p {
 			v := row[x : x+4 : x+4]
 			t := q[x]
@@ -256,14 +258,14 @@ func filter2x4(d0, d1, img []float32, s model.ConvShape, yLo, yHi, xLo, xHi, dy,
 // filter2x1 returns Σ_{y∈[yLo,yHi)} Σ_{x∈[xLo,xHi)} d[y,x]·img[y+dy,x+dx] for d = d0 and
 // d = d1, two columns per step into separate sums.
 func filter2x1(d0, d1, img []float32, s model.ConvShape, yLo, yHi, xLo, xHi, dy, dx int) (a, b float32) {
-	ow := s.OW()
+	ow, nx := s.OW(), xHi-xLo
+	d := yLo*ow + xLo            // d0[yLo,xLo]
+	r := (yLo+dy)*s.W + xLo + dx // img[yLo+dy,xLo+dx]
 	var a1, b1 float32
-	for y := yLo; y < yHi; y++ {
-		p := d0[y*ow+xLo : y*ow+xHi]
-		q := d1[y*ow+xLo : y*ow+xHi]
-		start := (y+dy)*s.W + xLo + dx
-		row := img[start : start+len(p)]
-		q = q[:len(p)]
+	for y := yLo; y < yHi; y, d, r = y+1, d+ow, r+s.W {
+		p, q := d0[d:d+nx], d1[d:d+nx]
+		row := img[r : r+nx]
+		q, row = q[:len(p)], row[:len(p)]
 		x := 0
 		for ; x+2 <= len(p); x += 2 {
 			a += p[x] * row[x]

@@ -327,3 +327,22 @@ func nanSlice(n int) []float32 {
 // TestOps runs the shared parity suite against the reference itself: it must pass exactly,
 // and it exercises every op on every shape of the suite's tables.
 func TestOps(t *testing.T) { optest.All(t, cpu.Ops{}) }
+
+func TestReLUBackwardSpecialValues(t *testing.T) {
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	negZero := float32(math.Copysign(0, -1))
+	out := []float32{0, negZero, 1e-45, -1e-45, 1, -1, inf, -inf, nan, -nan, math.MaxFloat32}
+	dOut := make([]float32, len(out))
+	for i := range dOut {
+		dOut[i] = float32(i + 1)
+	}
+	dIn := nanSlice(len(out))
+	cpu.ReLUBackward(dIn, dOut, out)
+	for i, y := range out {
+		want := float32(0)
+		if y > 0 { // the definition, NaN and −0 included
+			want = dOut[i]
+		}
+		assert.Equal(t, want, dIn[i], "out = %v", y)
+	}
+}
