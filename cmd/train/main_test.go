@@ -59,7 +59,7 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 	corrupt := dataDir(t, map[string]string{"train-images-idx3-ubyte.gz": "../../testdata/idx/bad/truncated-images-idx3-ubyte.gz"})
 	notCkpt := filepath.Join(t.TempDir(), "notes.safetensors")
 	require.NoError(t, os.WriteFile(notCkpt, []byte("hello, this is not a checkpoint at all"), 0o644))
-	a, err := model.Parse("lenet-12-16")
+	a, err := model.Build("conv1x1x3,maxpool2,dense10", model.Shape{C: 1, H: 4, W: 3}, 10)
 	require.NoError(t, err)
 	otherArch := filepath.Join(t.TempDir(), "other.safetensors")
 	require.NoError(t, checkpoint.Save(otherArch, a, a.InitParams(1)))
@@ -76,10 +76,10 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 	}{
 		{"missing data", []string{"-data", "/no/such/folder"}, 1, `run "make data"`},
 		{"corrupt gzip", []string{"-data", corrupt}, 1, "train-images-idx3-ubyte.gz"},
-		{"unknown preset", []string{"-arch", "lenet-99"}, 1, `unknown preset`},
-		{"bad layer string", []string{"-data", tiny, "-arch", "conv5x5x6,wobble,dense10"}, 1, `layer 2 "wobble": unknown layer`},
-		{"shape that does not fit", []string{"-data", tiny, "-arch", "conv30x30x6,dense10"}, 1, `does not fit input 28x28`},
-		{"images of another size", []string{"-data", tiny, "-epochs", "0"}, 1, "images are 1×4×3, the network takes 1×28×28"},
+		{"unknown preset", []string{"-data", tiny, "-arch", "lenet-99"}, 1, `unknown preset`},
+		{"bad layer string", []string{"-data", tiny, "-arch", "conv1x1x6,wobble,dense10"}, 1, `layer 2 "wobble": unknown layer`},
+		{"shape that does not fit", []string{"-data", tiny, "-arch", "conv5x5x6,dense10"}, 1, `layer 1 "conv5x5x6" on input 1×4×3: kernel 5x5 with valid padding does not fit input 4x3`},
+		{"preset on images too small", []string{"-data", tiny, "-epochs", "0"}, 1, `arch "lenet-6-12": layer 1 "conv5x5x6" on input 1×4×3`},
 		{"zero batch", []string{"-batch", "0"}, 2, "-batch 0: must be at least 1"},
 		{"negative batch", []string{"-batch", "-5"}, 2, "-batch -5: must be at least 1"},
 		{"zero lr0", []string{"-lr0", "0"}, 2, "-lr0 0: must be a positive number"},
@@ -96,7 +96,7 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 		{"save onto a folder", []string{"-save", t.TempDir()}, 2, "is a directory"},
 		{"init not safetensors", []string{"-data", tiny, "-init", notCkpt}, 1, notCkpt},
 		{"init truncated", []string{"-data", tiny, "-init", truncated}, 1, truncated},
-		{"init of another arch", []string{"-data", tiny, "-arch", "lenet-6-12", "-init", otherArch}, 1, `made for arch`},
+		{"init of another arch", []string{"-data", tiny, "-arch", "conv1x1x2,maxpool2,dense10", "-init", otherArch}, 1, `made for arch`},
 		{"init missing", []string{"-data", tiny, "-init", "/no/such.safetensors"}, 1, "/no/such.safetensors"},
 		{"bad VKCNN_GPU", nil, 2, `VKCNN_GPU="x"`},
 	}
@@ -160,4 +160,57 @@ func TestDivergenceKeepsTheLastGoodCheckpoint(t *testing.T) {
 	after, err := os.ReadFile(ckpt)
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "the last good checkpoint stays")
+}
+
+// needGPU fails (VKCNN_REQUIRE_GPU=1) or skips when the GPU engine cannot start.
+func needGPU(t *testing.T) {
+	t.Helper()
+	code, _, stderr := runTrain(t, "-data", dataDir(t, nil), "-device", "gpu", "-arch", "conv1x1x2,maxpool2,dense10", "-epochs", "0")
+	if strings.Contains(stderr, "-device gpu:") {
+		if os.Getenv("VKCNN_REQUIRE_GPU") == "1" {
+			t.Fatalf("GPU needed (VKCNN_REQUIRE_GPU=1): %s", stderr)
+		}
+		t.Skipf("no GPU: %s", stderr)
+	}
+	_ = code
+}
+
+// TestGPURunsWriteIdenticalCheckpoints: two GPU runs with one seed, byte-identical files.
+func TestGPURunsWriteIdenticalCheckpoints(t *testing.T) {
+	needData(t)
+	needGPU(t)
+	var files [][]byte
+	for i := range 2 {
+		ckpt := filepath.Join(t.TempDir(), "run.safetensors")
+		code, out, stderr := runTrain(t, "-data", realData, "-device", "gpu", "-arch", "lenet-6-12-dropout", "-epochs", "2", "-limit", "640", "-batch", "32", "-save", ckpt, "-seed", "5")
+		require.Equal(t, 0, code, "run %d: %s", i, stderr)
+		assert.Contains(t, out, "on gpu:")
+		b, err := os.ReadFile(ckpt)
+		require.NoError(t, err)
+		files = append(files, b)
+	}
+	assert.Equal(t, files[0], files[1])
+}
+
+// TestDeviceChoice: -gpu out of range names the devices; auto on a machine whose only
+// Vulkan device is a CPU falls back to the CPU engine with one line saying why.
+func TestDeviceChoice(t *testing.T) {
+	needGPU(t)
+	tiny := dataDir(t, nil)
+	args := []string{"-data", tiny, "-arch", "conv1x1x2,maxpool2,dense10", "-epochs", "0"}
+	code, _, stderr := runTrain(t, append(args, "-device", "gpu", "-gpu", "99")...)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "99")
+	assert.Len(t, strings.Split(strings.TrimSpace(stderr), "\n"), 1)
+
+	code, out, stderr := runTrain(t, append(args, "-device", "auto")...)
+	require.Equal(t, 0, code, stderr)
+	if strings.Contains(out, "on cpu:") {
+		assert.Contains(t, stderr, "no usable GPU")
+		assert.Contains(t, stderr, "training on the CPU")
+		assert.Len(t, strings.Split(strings.TrimSpace(stderr), "\n"), 1)
+	} else {
+		assert.Contains(t, out, "on gpu:")
+		assert.Empty(t, stderr)
+	}
 }

@@ -36,10 +36,6 @@ type result struct {
 }
 
 func (c *config) train(stdout, stderr io.Writer) error {
-	arch, params, err := c.model()
-	if err != nil {
-		return err
-	}
 	trainSet, testSet, err := mnist.Load(c.data)
 	if err != nil {
 		return err
@@ -50,9 +46,9 @@ func (c *config) train(stdout, stderr io.Writer) error {
 	if c.limit > 0 {
 		trainSet = trainSet.Head(c.limit)
 	}
-	in := model.Shape{C: 1, H: trainSet.H, W: trainSet.W}
-	if arch.Input != in {
-		return fmt.Errorf("-data %s: images are %v, the network takes %v", c.data, in, arch.Input)
+	arch, params, err := c.model(model.Shape{C: 1, H: trainSet.H, W: trainSet.W})
+	if err != nil {
+		return err
 	}
 	ecfg := engine.Config{Arch: arch, Batch: c.batch, Momentum: float32(c.momentum), Seed: uint32(c.seed), Train: trainSet, Test: testSet}
 	eng, err := c.openEngine(ecfg, stderr)
@@ -108,9 +104,9 @@ func (c *config) train(stdout, stderr io.Writer) error {
 	return nil
 }
 
-// model returns the arch and the starting parameters: from -init when given (its arch
-// unless -arch says otherwise), else a fresh init from -seed.
-func (c *config) model() (*model.Arch, *model.Params, error) {
+// model returns the arch for images of shape in and the starting parameters: from -init
+// when given (its arch unless -arch says otherwise), else a fresh init from -seed.
+func (c *config) model(in model.Shape) (*model.Arch, *model.Params, error) {
 	spec := c.arch
 	if c.init != "" && !c.archSet {
 		s, err := checkpoint.ReadArch(c.init)
@@ -119,7 +115,7 @@ func (c *config) model() (*model.Arch, *model.Params, error) {
 		}
 		spec = s
 	}
-	arch, err := model.Parse(spec)
+	arch, err := model.Build(spec, in, mnist.Classes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("-arch: %w", err)
 	}
