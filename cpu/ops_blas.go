@@ -22,35 +22,6 @@ func dot(x, y []float32) float32 {
 	return (a0 + a1) + (a2 + a3)
 }
 
-// dot4 returns Σ_x d[x]·r[x+k] for k = 0..3; r must hold at least len(d)+3 values.
-func dot4(d, r []float32) (a0, a1, a2, a3 float32) {
-	r = r[:len(d)+3]
-	var b0, b1, b2, b3 float32
-	x := 0
-	// Two columns per iteration into separate sums halve the chain of dependent additions.
-	for ; x+2 <= len(d); x += 2 {
-		v := r[x : x+5 : x+5]
-		d0, d1 := d[x], d[x+1]
-		a0 += d0 * v[0]
-		a1 += d0 * v[1]
-		a2 += d0 * v[2]
-		a3 += d0 * v[3]
-		b0 += d1 * v[1]
-		b1 += d1 * v[2]
-		b2 += d1 * v[3]
-		b3 += d1 * v[4]
-	}
-	if x < len(d) {
-		v := r[x : x+4 : x+4]
-		d0 := d[x]
-		a0 += d0 * v[0]
-		a1 += d0 * v[1]
-		a2 += d0 * v[2]
-		a3 += d0 * v[3]
-	}
-	return a0 + b0, a1 + b1, a2 + b2, a3 + b3
-}
-
 // sumf returns Σ_i x[i].
 func sumf(x []float32) float32 {
 	var a0, a1, a2, a3 float32
@@ -81,13 +52,5 @@ func axpy(dst []float32, a float32, x []float32) {
 	}
 	for ; i < len(x); i++ {
 		dst[i] += a * x[i]
-	}
-}
-
-// scale sets dst[i] = a·x[i] for every i < len(x); dst must hold at least len(x).
-func scale(dst []float32, a float32, x []float32) {
-	dst = dst[:len(x)]
-	for i, v := range x {
-		dst[i] = a * v
 	}
 }
