@@ -34,7 +34,13 @@ func randomDigits(n int, seed uint64) *mnist.Dataset {
 // test on any validation message during its life.
 func newTestEngine(t *testing.T, cfg engine.Config) *Engine {
 	t.Helper()
-	e, err := NewEngine(cfg, EngineOptions{Device: testOptions(), EvalBatch: 100})
+	return newTestEngineWG(t, cfg, 0)
+}
+
+// newTestEngineWG is newTestEngine with every shader at workgroup size wg (0: default).
+func newTestEngineWG(t *testing.T, cfg engine.Config, wg int) *Engine {
+	t.Helper()
+	e, err := NewEngine(cfg, EngineOptions{Device: testOptions(), EvalBatch: 100, WG: wg})
 	if err != nil {
 		if requireGPU() || !strings.Contains(err.Error(), "no ") {
 			t.Fatalf("gpu engine: %v", err)
@@ -54,6 +60,10 @@ func newTestEngine(t *testing.T, cfg engine.Config) *Engine {
 // runBoth trains the same network from the same weights in the same order on both engines
 // and returns their results.
 func runBoth(t *testing.T, arch string, batch, samples, epochs int, momentum float32) (cp, gp *model.Params, cs, gs []train.EpochStats) {
+	return runBothWG(t, arch, batch, samples, epochs, momentum, 0)
+}
+
+func runBothWG(t *testing.T, arch string, batch, samples, epochs int, momentum float32, wg int) (cp, gp *model.Params, cs, gs []train.EpochStats) {
 	a, err := model.Parse(arch)
 	require.NoError(t, err)
 	data := randomDigits(samples, 1)
@@ -62,7 +72,7 @@ func runBoth(t *testing.T, arch string, batch, samples, epochs int, momentum flo
 	opts := train.Options{Arch: a, Epochs: epochs, Batch: batch, LR0: 0.05, LR1: 0.01, Seed: 3, Shuffle: true}
 	ce, err := cpu.New(cfg)
 	require.NoError(t, err)
-	ge := newTestEngine(t, cfg)
+	ge := newTestEngineWG(t, cfg, wg)
 	init := a.InitParams(11)
 	require.NoError(t, ce.SetParams(init))
 	require.NoError(t, ge.SetParams(init))
@@ -134,6 +144,19 @@ func TestEngineIsDeterministic(t *testing.T) {
 	}
 	assert.Equal(t, got[0], got[1])
 	assert.NotEqual(t, a.InitParams(5), got[0])
+}
+
+// TestEngineWorkgroupSizes: the shaders are right for any workgroup size (the reductions
+// run with 256 on GPUs), not just the default 64.
+func TestEngineWorkgroupSizes(t *testing.T) {
+	for _, wg := range []int{32, 256} {
+		cp, gp, _, _ := runBothWG(t, "lenet-6-12-dropout", 16, 70, 1, 0.9, wg)
+		for i := range cp.Tensors {
+			for j, v := range cp.Tensors[i].Data {
+				require.InDelta(t, v, gp.Tensors[i].Data[j], 1e-4+1e-3*math.Abs(float64(v)), "wg %d %s[%d]", wg, cp.Tensors[i].Name, j)
+			}
+		}
+	}
 }
 
 // TestEngineChunking covers an epoch longer than one chunk with a partial tail and batch 1.
