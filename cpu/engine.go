@@ -57,14 +57,15 @@ func New(cfg engine.Config) (*Engine, error) {
 		grad:    cfg.Arch.NewParams(),
 		workers: runtime.GOMAXPROCS(0),
 	}
-	nChunks := (cfg.Batch + chunkSize - 1) / chunkSize
+	batch := min(cfg.Batch, cfg.Train.N) // no step holds more samples than the set
+	nChunks := (batch + chunkSize - 1) / chunkSize
 	if nChunks > 1 {
 		e.chunkGrads = make([]*model.Params, nChunks)
 		for i := range e.chunkGrads {
 			e.chunkGrads[i] = cfg.Arch.NewParams()
 		}
 	}
-	n := max(cfg.Batch, cfg.Test.N)
+	n := max(batch, cfg.Test.N)
 	e.loss, e.correct = make([]float32, n), make([]int32, n)
 	e.pool.New = func() any { return e.newScratch(max(chunkSize, evalChunk)) }
 	return e, nil

@@ -85,7 +85,7 @@ func (e *Engine) build() error {
 	b := &builder{e: e}
 	n, bs := cfg.Train.N, cfg.Batch
 	e.steps = engine.Steps(n, bs)
-	rows := max(bs, e.evalBatch)
+	rows := max(min(bs, n), e.evalBatch) // no step holds more samples than the set
 
 	align := max(1, int(e.d.Limits.MinStorageBufferOffsetAlignment)/4)
 	for _, t := range a.ParamShapes() {
