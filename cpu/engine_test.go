@@ -1,4 +1,4 @@
-package cpu
+package cpu_test
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"vkcnn/cpu"
 	"vkcnn/engine"
 	"vkcnn/internal/rng"
 	"vkcnn/mnist"
@@ -54,7 +55,7 @@ func TestNetworkGradientMatchesFiniteDifferences(t *testing.T) {
 			require.NoError(t, err)
 			const n = 9
 			data := randomSet(n, a.Input, 5)
-			e, err := New(engine.Config{Arch: a, Batch: n, Seed: 9, Train: data, Test: data})
+			e, err := cpu.New(engine.Config{Arch: a, Batch: n, Seed: 9, Train: data, Test: data})
 			require.NoError(t, err)
 			p := a.InitParams(3)
 			require.NoError(t, e.SetParams(p))
@@ -65,7 +66,7 @@ func TestNetworkGradientMatchesFiniteDifferences(t *testing.T) {
 				labels[i] = int32(data.Labels[i])
 			}
 			const step = 17
-			e.gradient(batch, step)
+			grad, got := e.Gradient(batch, step)
 
 			p64 := make([][]float64, len(p.Tensors))
 			for i, tensor := range p.Tensors {
@@ -75,7 +76,6 @@ func TestNetworkGradientMatchesFiniteDifferences(t *testing.T) {
 				}
 			}
 			loss := func() float64 { return lossFloat64(a, p64, data.Images, labels, n, 9, step) }
-			got, _ := e.sumLoss(n)
 			assert.InDelta(t, loss(), float64(got), 1e-5, "float32 loss agrees with float64 loss")
 
 			const eps = 1e-7
@@ -91,7 +91,7 @@ func TestNetworkGradientMatchesFiniteDifferences(t *testing.T) {
 					lm := loss()
 					p64[ti][j] = orig
 					fd := (lp - lm) / (2 * eps)
-					g := float64(e.grad.Tensors[ti].Data[j])
+					g := float64(grad.Tensors[ti].Data[j])
 					checked++
 					if math.Abs(g-fd) > 1e-5+1e-2*math.Abs(fd) {
 						outliers++
@@ -110,7 +110,7 @@ func TestTrainingIsIndependentOfGOMAXPROCS(t *testing.T) {
 	data := randomSet(200, a.Input, 1)
 	run := func(procs int) *model.Params {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		e, err := New(engine.Config{Arch: a, Batch: 50, Momentum: 0.9, Seed: 4, Train: data, Test: data})
+		e, err := cpu.New(engine.Config{Arch: a, Batch: 50, Momentum: 0.9, Seed: 4, Train: data, Test: data})
 		require.NoError(t, err)
 		require.NoError(t, e.SetParams(a.InitParams(2)))
 		_, _, err = train.Run(e, data.N, train.Options{Arch: a, Epochs: 2, Batch: 50, LR0: 0.05, LR1: 0.01, Seed: 1, Shuffle: true}, nil)
@@ -128,7 +128,7 @@ func TestEngineRejectsBadInput(t *testing.T) {
 	a, err := model.Parse(model.DefaultPreset)
 	require.NoError(t, err)
 	data := randomSet(10, a.Input, 1)
-	e, err := New(engine.Config{Arch: a, Batch: 4, Train: data, Test: data})
+	e, err := cpu.New(engine.Config{Arch: a, Batch: 4, Train: data, Test: data})
 	require.NoError(t, err)
 	other, err := model.Parse("lenet-12-16")
 	require.NoError(t, err)
@@ -137,7 +137,7 @@ func TestEngineRejectsBadInput(t *testing.T) {
 	assert.ErrorContains(t, err, "2 learning rates for 3 steps")
 	_, err = e.TrainEpoch(engine.Epoch{Order: []int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 10}, LR: make([]float32, 3)}, nil)
 	assert.ErrorContains(t, err, "sample index 10 out of range [0, 10)")
-	_, err = New(engine.Config{Arch: a, Batch: 0, Train: data, Test: data})
+	_, err = cpu.New(engine.Config{Arch: a, Batch: 0, Train: data, Test: data})
 	assert.Error(t, err)
 }
 
@@ -161,7 +161,7 @@ func TestDefaultNetworkLearnsRealMNIST(t *testing.T) {
 	tr, te := realMNIST(t)
 	a, err := model.Parse(model.DefaultPreset)
 	require.NoError(t, err)
-	e, err := New(engine.Config{Arch: a, Batch: 64, Momentum: 0.9, Seed: 1, Train: tr, Test: te})
+	e, err := cpu.New(engine.Config{Arch: a, Batch: 64, Momentum: 0.9, Seed: 1, Train: tr, Test: te})
 	require.NoError(t, err)
 	require.NoError(t, e.SetParams(a.InitParams(1)))
 	stats, ev, err := train.Run(e, tr.N, train.Options{Arch: a, Epochs: 1, Batch: 64, LR0: 0.05, LR1: 0.001, Seed: 1, Shuffle: true}, nil)
