@@ -14,7 +14,7 @@ bin/train: $(shell find . -name '*.go' -not -path './data/*') go.mod go.sum $(wi
 
 data: $(MNIST)
 
-$(MNIST): scripts/fetch-mnist.sh
+$(MNIST) &: scripts/fetch-mnist.sh
 	scripts/fetch-mnist.sh data/mnist
 
 # The GPU tests run on whatever Vulkan device is present (lavapipe in CI) and fail, not
