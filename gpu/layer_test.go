@@ -324,8 +324,6 @@ var pushBlocks = map[string]struct {
 	"gather_batch":           {int(unsafe.Sizeof(gatherParams{})), 6},
 	"step_stats":             {int(unsafe.Sizeof(stepStatsParams{})), 4},
 	"advance_step":           {int(unsafe.Sizeof(advanceParams{})), 1},
-	"sum_reduce":             {int(unsafe.Sizeof(sumParams{})), 2},
-	"sum_reduce_int":         {int(unsafe.Sizeof(sumParams{})), 2},
 }
 
 // Every embedded shader has a Go push-constant struct of its block's size and the number

@@ -88,11 +88,6 @@ type advanceParams struct {
 	Count uint32
 }
 
-// sumParams is the block of sum_reduce and sum_reduce_int: `uint len, groups`.
-type sumParams struct {
-	Len, Groups uint32
-}
-
 // Control is the per-epoch state buffer the step-dependent shaders read (binding named
 // Control in dropout_*, sgd_update, gather_batch, step_stats, advance_step):
 // `{uint step; uint globalStepBase; uint correctTotal; uint pad;}`, 16 bytes.
