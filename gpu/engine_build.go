@@ -32,8 +32,11 @@ type kernels struct {
 }
 
 // layerKernels are one layer's forward and backward bindings (nil where not needed).
+// bwdParams holds every variant of the parameter-gradient kernel, by shader name (the
+// filter gradient has a serial variant for small batches, see convBackwardFilterCall).
 type layerKernels struct {
-	fwd, bwdData, bwdParams *Binding
+	fwd, bwdData *Binding
+	bwdParams    map[string]*Binding
 }
 
 // builder collects the first error of a sequence of allocations and bindings.
@@ -230,12 +233,15 @@ func (e *Engine) bindKernels(b *builder) {
 			dw, db := e.paramRange(B.grads, 2*pi), e.paramRange(B.grads, 2*pi+1)
 			pi++
 			prefix := "conv2d"
-			bwdParams := "conv2d_backward_filter"
+			bwdParams := []string{"conv2d_backward_filter", "conv2d_backward_filter_serial"}
 			if l.Kind == model.Dense {
-				prefix, bwdParams = "dense", "dense_backward_weights"
+				prefix, bwdParams = "dense", []string{"dense_backward_weights"}
 			}
 			lk.fwd = b.bind(prefix+"_forward", y, x, w, bias)
-			lk.bwdParams = b.bind(bwdParams, dw, db, dy, x)
+			lk.bwdParams = map[string]*Binding{}
+			for _, name := range bwdParams {
+				lk.bwdParams[name] = b.bind(name, dw, db, dy, x)
+			}
 			if grad {
 				lk.bwdData = b.bind(prefix+"_backward_data", dx, dy, w)
 			}

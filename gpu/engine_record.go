@@ -123,11 +123,11 @@ func (e *Engine) recordBackward(c *Commands, n, off int) {
 		lk := e.k.layers[i]
 		recorded := false
 		if lk.bwdParams != nil {
+			op := denseBackwardWeightsCall(l.DenseShape(n))
 			if l.Kind == model.Conv {
-				c.record(lk.bwdParams, convBackwardFilterCall(l.ConvShape(n)))
-			} else {
-				c.record(lk.bwdParams, denseBackwardWeightsCall(l.DenseShape(n)))
+				op = convBackwardFilterCall(l.ConvShape(n))
 			}
+			c.record(lk.bwdParams[op.name], op)
 			recorded = true
 		}
 		if lk.bwdData != nil {

@@ -24,7 +24,9 @@ func (o *Ops) Conv2DBackwardData(dIn, dOut, w []float32, s model.ConvShape) erro
 }
 
 // Conv2DBackwardFilter runs conv2d_backward_filter.comp, one workgroup per weight and
-// then per bias: dOut, in → dW (OC,C,KH,KW), dB (OC), summed over the batch.
+// then per bias, or for small sums conv2d_backward_filter_serial.comp, one thread per
+// output (see convBackwardFilterCall): dOut, in → dW (OC,C,KH,KW), dB (OC), summed over
+// the batch.
 func (o *Ops) Conv2DBackwardFilter(dW, dB, dOut, in []float32, s model.ConvShape) error {
 	need(len(dW), s.WeightLen())
 	need(len(dB), s.OC)
