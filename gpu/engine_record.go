@@ -21,6 +21,7 @@ func (e *Engine) record() error {
 			for s := 0; s < e.chunkSteps; s++ {
 				e.recordTrainStep(c, s, bs)
 			}
+			c.Barrier() // the last update has read the step counter
 			c.record(e.k.advance, advanceCall(e.chunkSteps))
 		}); err != nil {
 			return err
@@ -67,7 +68,9 @@ func (e *Engine) recordBuffer(body func(c *Commands)) (*Commands, error) {
 }
 
 // recordTrainStep records training step ctrl.step+off over count samples: gather the batch,
-// forward, loss, step statistics, backward, update.
+// forward, loss, step statistics, backward, update. The update needs no barrier of its own:
+// the next step's first barrier (after gather, which touches neither weights nor
+// momentum) orders it before the forward pass that reads the weights.
 func (e *Engine) recordTrainStep(c *Commands, off, count int) {
 	c.record(e.k.trainGather, gatherCall(e.cfg.Batch, count, e.arch.Input.Len(), off))
 	c.Barrier()
@@ -77,7 +80,6 @@ func (e *Engine) recordTrainStep(c *Commands, off, count int) {
 	c.record(e.k.trainStats, stepStatsCall(count, off))
 	e.recordBackward(c, count, off)
 	c.record(e.k.sgd, sgdCall(e.nParams, e.cfg.Momentum, off))
-	c.Barrier()
 }
 
 // recordEvalStep records evaluation step off over count test samples.
