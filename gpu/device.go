@@ -203,11 +203,10 @@ func choose(infos []DeviceInfo, o Options) (int, error) {
 			}
 		}
 	}
-	hint := ""
-	if !o.AllowCPU {
-		hint = " (a CPU device is used only with AllowCPU)"
+	if len(infos) > 0 && !o.AllowCPU {
+		return 0, fmt.Errorf("vulkan: only a CPU implementation of Vulkan (%s); -device gpu uses it", list())
 	}
-	return 0, fmt.Errorf("vulkan: no usable GPU%s (devices: %s)", hint, list())
+	return 0, fmt.Errorf("vulkan: no usable device (devices: %s)", list())
 }
 
 // Open creates the Vulkan instance and a logical device with one compute queue.
