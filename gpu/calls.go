@@ -10,13 +10,15 @@ type call struct {
 	grid dispatch
 }
 
-func convForwardCall(s model.ConvShape) call {
-	p := convParamsOf(s)
+// convForwardCall writes a(conv) (a = actNone: the plain convolution).
+func convForwardCall(s model.ConvShape, a act) call {
+	p := convParamsOf(s, a)
 	return call{"conv2d_forward", Bytes(&p), dispatch{total: s.OutLen()}}
 }
 
-func convBackwardDataCall(s model.ConvShape) call {
-	p := convParamsOf(s)
+// convBackwardDataCall reads dOut·a'(y) where a fuses an activation.
+func convBackwardDataCall(s model.ConvShape, a act) call {
+	p := convParamsOf(s, a)
 	return call{"conv2d_backward_data", Bytes(&p), dispatch{total: s.InLen()}}
 }
 
@@ -28,28 +30,31 @@ func convBackwardDataCall(s model.ConvShape) call {
 const serialFilterTerms = 1024
 
 // convBackwardFilterCall: one workgroup per weight then one per bias, or for small sums
-// one thread per output.
-func convBackwardFilterCall(s model.ConvShape) call {
-	p := convParamsOf(s)
+// one thread per output; reads dOut·a'(y) where a fuses an activation.
+func convBackwardFilterCall(s model.ConvShape, a act) call {
+	p := convParamsOf(s, a)
 	if s.N*s.OH()*s.OW() <= serialFilterTerms {
 		return call{"conv2d_backward_filter_serial", Bytes(&p), dispatch{total: s.WeightLen() + s.OC}}
 	}
 	return call{"conv2d_backward_filter", Bytes(&p), dispatch{groups: s.WeightLen() + s.OC}}
 }
 
-func denseForwardCall(s model.DenseShape) call {
-	p := denseParamsOf(s)
+// denseForwardCall writes a(dense) (a = actNone: the plain layer).
+func denseForwardCall(s model.DenseShape, a act) call {
+	p := denseParamsOf(s, a)
 	return call{"dense_forward", Bytes(&p), dispatch{total: s.N * s.Out}}
 }
 
-func denseBackwardDataCall(s model.DenseShape) call {
-	p := denseParamsOf(s)
+// denseBackwardDataCall reads dOut·a'(y) where a fuses an activation.
+func denseBackwardDataCall(s model.DenseShape, a act) call {
+	p := denseParamsOf(s, a)
 	return call{"dense_backward_data", Bytes(&p), dispatch{total: s.N * s.In}}
 }
 
-// denseBackwardWeightsCall: one thread per weight, then one per bias.
-func denseBackwardWeightsCall(s model.DenseShape) call {
-	p := denseParamsOf(s)
+// denseBackwardWeightsCall: one thread per weight, then one per bias; reads dOut·a'(y)
+// where a fuses an activation.
+func denseBackwardWeightsCall(s model.DenseShape, a act) call {
+	p := denseParamsOf(s, a)
 	return call{"dense_backward_weights", Bytes(&p), dispatch{total: s.Out*s.In + s.Out}}
 }
 

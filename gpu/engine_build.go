@@ -34,9 +34,14 @@ type kernels struct {
 // layerKernels are one layer's forward and backward bindings (nil where not needed).
 // bwdParams holds every variant of the parameter-gradient kernel, by shader name (the
 // filter gradient has a serial variant for small batches, see convBackwardFilterCall).
+// A conv or dense layer followed by ReLU or Sigmoid fuses that activation (act, see
+// fusedAct): its forward writes the activation's output and its backward reads the
+// activation's output gradient; the activation layer is then fused and has no kernels.
 type layerKernels struct {
 	fwd, bwdData *Binding
 	bwdParams    map[string]*Binding
+	act          act
+	fused        bool
 }
 
 // builder collects the first error of a sequence of allocations and bindings.
@@ -121,8 +126,13 @@ func (e *Engine) build() error {
 	for i := range a.Layers {
 		l := &a.Layers[i]
 		what := fmt.Sprintf("layer %d (%v) activations", i+1, l.Kind)
-		B.acts = append(B.acts, b.buffer(what, 4*rows*l.Out.Len()))
-		B.dActs = append(B.dActs, b.buffer(what+" gradient", 4*rows*l.Out.Len()))
+		if fusedAct(a, i) != actNone {
+			// Written and read by nothing: the layer writes its activation's output.
+			B.acts, B.dActs = append(B.acts, nil), append(B.dActs, nil)
+		} else {
+			B.acts = append(B.acts, b.buffer(what, 4*rows*l.Out.Len()))
+			B.dActs = append(B.dActs, b.buffer(what+" gradient", 4*rows*l.Out.Len()))
+		}
 		var am *Buffer
 		if l.Kind == model.MaxPool {
 			am = b.buffer(what+" argmax", 4*rows*l.Out.Len())
@@ -204,6 +214,17 @@ func (e *Engine) paramRange(buf *Buffer, tensor int) Range {
 	return buf.Range(4*s.offset, 4*s.size)
 }
 
+// fusedAct is the activation that layer i's kernels fuse: that of layer i+1 when layer i
+// is a conv or dense layer and layer i+1 a ReLU or Sigmoid, else actNone. Fusing saves
+// the activation's two dispatches and two barriers per step; the results are
+// bit-identical, since the kernels apply the activation shaders' own expressions.
+func fusedAct(a *model.Arch, i int) act {
+	if i < 0 || i+1 >= len(a.Layers) || !a.Layers[i].HasParams() {
+		return actNone
+	}
+	return actOf(a.Layers[i+1].Kind)
+}
+
 // needsInputGrad reports whether layer i must pass a gradient to its input: only when some
 // earlier layer has parameters.
 func (e *Engine) needsInputGrad(i int) bool {
@@ -221,12 +242,21 @@ func (e *Engine) bindKernels(b *builder) {
 	pi := 0
 	for i := range a.Layers {
 		l := &a.Layers[i]
-		x, y, dx, dy := B.acts[i].All(), B.acts[i+1].All(), Range{}, B.dActs[i+1].All()
+		lk := layerKernels{act: fusedAct(a, i), fused: fusedAct(a, i-1) != actNone}
+		if lk.fused {
+			k.layers = append(k.layers, lk)
+			continue
+		}
+		// A fused conv/dense layer's output is its activation's: y = act(x∗w+b).
+		o := i + 1
+		if lk.act != actNone {
+			o = i + 2
+		}
+		x, y, dx, dy := B.acts[i].All(), B.acts[o].All(), Range{}, B.dActs[o].All()
 		grad := e.needsInputGrad(i)
 		if grad {
 			dx = B.dActs[i].All()
 		}
-		var lk layerKernels
 		switch l.Kind {
 		case model.Conv, model.Dense:
 			w, bias := e.paramRange(B.params, 2*pi), e.paramRange(B.params, 2*pi+1)
@@ -237,13 +267,15 @@ func (e *Engine) bindKernels(b *builder) {
 			if l.Kind == model.Dense {
 				prefix, bwdParams = "dense", []string{"dense_backward_weights"}
 			}
+			// The backward kernels' last binding is the activation's output y, read
+			// only with a fused activation (else any valid read-only buffer: the same).
 			lk.fwd = b.bind(prefix+"_forward", y, x, w, bias)
 			lk.bwdParams = map[string]*Binding{}
 			for _, name := range bwdParams {
-				lk.bwdParams[name] = b.bind(name, dw, db, dy, x)
+				lk.bwdParams[name] = b.bind(name, dw, db, dy, x, y)
 			}
 			if grad {
-				lk.bwdData = b.bind(prefix+"_backward_data", dx, dy, w)
+				lk.bwdData = b.bind(prefix+"_backward_data", dx, dy, w, y)
 			}
 		case model.ReLU, model.Sigmoid:
 			lk.fwd = b.bind(l.Kind.String()+"_forward", y, x)

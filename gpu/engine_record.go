@@ -97,12 +97,15 @@ func (e *Engine) recordForward(c *Commands, n, off int, training bool) {
 	for i := range e.arch.Layers {
 		l := &e.arch.Layers[i]
 		lk := e.k.layers[i]
+		if lk.fused {
+			continue // the layer before wrote this activation's output
+		}
 		var op call
 		switch l.Kind {
 		case model.Conv:
-			op = convForwardCall(l.ConvShape(n))
+			op = convForwardCall(l.ConvShape(n), lk.act)
 		case model.Dense:
-			op = denseForwardCall(l.DenseShape(n))
+			op = denseForwardCall(l.DenseShape(n), lk.act)
 		case model.ReLU, model.Sigmoid:
 			op = elementwiseCall(l.Kind.String()+"_forward", n*l.Out.Len())
 		case model.MaxPool, model.AvgPool:
@@ -119,15 +122,18 @@ func (e *Engine) recordForward(c *Commands, n, off int, training bool) {
 	}
 }
 
+// recordBackward records the layers' backward ops, last first, a barrier after each
+// layer that recorded any. A fused activation records nothing: the layer before reads its
+// output gradient directly.
 func (e *Engine) recordBackward(c *Commands, n, off int) {
 	for i := len(e.arch.Layers) - 1; i >= 0; i-- {
 		l := &e.arch.Layers[i]
 		lk := e.k.layers[i]
 		recorded := false
 		if lk.bwdParams != nil {
-			op := denseBackwardWeightsCall(l.DenseShape(n))
+			op := denseBackwardWeightsCall(l.DenseShape(n), lk.act)
 			if l.Kind == model.Conv {
-				op = convBackwardFilterCall(l.ConvShape(n))
+				op = convBackwardFilterCall(l.ConvShape(n), lk.act)
 			}
 			c.record(lk.bwdParams[op.name], op)
 			recorded = true
@@ -136,9 +142,9 @@ func (e *Engine) recordBackward(c *Commands, n, off int) {
 			var op call
 			switch l.Kind {
 			case model.Conv:
-				op = convBackwardDataCall(l.ConvShape(n))
+				op = convBackwardDataCall(l.ConvShape(n), lk.act)
 			case model.Dense:
-				op = denseBackwardDataCall(l.DenseShape(n))
+				op = denseBackwardDataCall(l.DenseShape(n), lk.act)
 			case model.ReLU, model.Sigmoid:
 				op = elementwiseCall(l.Kind.String()+"_backward", n*l.Out.Len())
 			case model.MaxPool, model.AvgPool:

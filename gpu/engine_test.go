@@ -91,10 +91,14 @@ func runBothWG(t *testing.T, arch string, batch, samples, epochs int, momentum f
 // from the same init in the same order. Both engines round differently (summation order),
 // so weights drift apart by float32 rounding amplified over the steps: tolerance
 // |gpu − cpu| ≤ 1e-4 + 1e-3·|cpu| per weight, and the loss curves within 1e-4 relative.
-// Dropout masks must be identical for that to hold. Every preset and a layer string with
-// the other layer kinds.
+// Dropout masks must be identical for that to hold. Every preset and layer strings with
+// the other layer kinds and every fusion (see fusedAct): conv+sigmoid and dense+sigmoid
+// with an input gradient, an activation after a fused one (not fused), a fused last layer.
 func TestEngineMatchesCPU(t *testing.T) {
-	archs := []string{"conv3x3x4:same,sigmoid,avgpool2,conv3x5x5:full,relu,maxpool3,dense16,relu,dense10"}
+	archs := []string{
+		"conv3x3x4:same,sigmoid,avgpool2,conv3x5x5:full,relu,maxpool3,dense16,relu,dense10",
+		"conv3x3x3,relu,conv3x3x4:same,sigmoid,maxpool2,dense12,sigmoid,relu,dense10,sigmoid",
+	}
 	for name := range model.Presets {
 		archs = append(archs, name)
 	}
@@ -205,11 +209,12 @@ func TestEngineProfile(t *testing.T) {
 		assert.Greater(t, op.Micros, 0.0, op.Op)
 	}
 	assert.Equal(t, map[string]int{
-		"gather_batch": 1, "conv2d_forward": 2, "relu_forward": 2, "maxpool_forward": 2, "dense_forward": 1,
+		"gather_batch": 1, "conv2d_forward": 2, "maxpool_forward": 2, "dense_forward": 1,
 		"softmax_cross_entropy": 1, "step_stats": 1, "dense_backward_weights": 1, "dense_backward_data": 1,
-		"maxpool_backward": 2, "relu_backward": 2, "conv2d_backward_filter": 1, "conv2d_backward_filter_serial": 1,
+		"maxpool_backward": 2, "conv2d_backward_filter": 1, "conv2d_backward_filter_serial": 1,
 		"conv2d_backward_data": 1, "sgd_update": 1,
-	}, count, "20 dispatches: conv1 needs no input gradient; conv2's 16·8·8 = 1,024 terms per weight sum serially")
+	}, count, "16 dispatches: both ReLUs fused into their convs; conv1 needs no input gradient; "+
+		"conv2's 16·8·8 = 1,024 terms per weight sum serially")
 	assert.InEpsilon(t, total, sum, 1e-6)
 	p, err := e.Params()
 	require.NoError(t, err)

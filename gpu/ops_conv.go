@@ -5,22 +5,34 @@ import "vkcnn/model"
 // Conv2DForward runs conv2d_forward.comp, one thread per output value:
 // in (N,C,H,W), w (OC,C,KH,KW), b (OC) → out (N,OC,OH,OW).
 func (o *Ops) Conv2DForward(out, in, w, b []float32, s model.ConvShape) error {
+	return o.conv2DForwardAct(out, in, w, b, s, actNone)
+}
+
+// conv2DForwardAct is Conv2DForward with the activation a fused: out = a(conv).
+func (o *Ops) conv2DForwardAct(out, in, w, b []float32, s model.ConvShape, a act) error {
 	need(len(out), s.OutLen())
 	need(len(in), s.InLen())
 	need(len(w), s.WeightLen())
 	need(len(b), s.OC)
-	return o.run(convForwardCall(s),
+	return o.run(convForwardCall(s, a),
 		output("out", out), input("in", in), input("w", w), input("b", b))
 }
 
 // Conv2DBackwardData runs conv2d_backward_data.comp, one thread per input value:
 // dOut (N,OC,OH,OW), w → dIn (N,C,H,W).
 func (o *Ops) Conv2DBackwardData(dIn, dOut, w []float32, s model.ConvShape) error {
+	return o.conv2DBackwardDataAct(dIn, dOut, w, noAct, s, actNone)
+}
+
+// conv2DBackwardDataAct is Conv2DBackwardData of dOut·a'(y), where y (N,OC,OH,OW) is the
+// fused activation's output (unread, any length, for actNone).
+func (o *Ops) conv2DBackwardDataAct(dIn, dOut, w, y []float32, s model.ConvShape, a act) error {
 	need(len(dIn), s.InLen())
 	need(len(dOut), s.OutLen())
 	need(len(w), s.WeightLen())
-	return o.run(convBackwardDataCall(s),
-		output("dIn", dIn), input("dOut", dOut), input("w", w))
+	needAct(len(y), s.OutLen(), a)
+	return o.run(convBackwardDataCall(s, a),
+		output("dIn", dIn), input("dOut", dOut), input("w", w), input("y", y))
 }
 
 // Conv2DBackwardFilter runs conv2d_backward_filter.comp, one workgroup per weight and
@@ -28,10 +40,17 @@ func (o *Ops) Conv2DBackwardData(dIn, dOut, w []float32, s model.ConvShape) erro
 // output (see convBackwardFilterCall): dOut, in → dW (OC,C,KH,KW), dB (OC), summed over
 // the batch.
 func (o *Ops) Conv2DBackwardFilter(dW, dB, dOut, in []float32, s model.ConvShape) error {
+	return o.conv2DBackwardFilterAct(dW, dB, dOut, in, noAct, s, actNone)
+}
+
+// conv2DBackwardFilterAct is Conv2DBackwardFilter of dOut·a'(y), where y (N,OC,OH,OW) is
+// the fused activation's output (unread, any length, for actNone).
+func (o *Ops) conv2DBackwardFilterAct(dW, dB, dOut, in, y []float32, s model.ConvShape, a act) error {
 	need(len(dW), s.WeightLen())
 	need(len(dB), s.OC)
 	need(len(dOut), s.OutLen())
 	need(len(in), s.InLen())
-	return o.run(convBackwardFilterCall(s),
-		output("dW", dW), output("dB", dB), input("dOut", dOut), input("in", in))
+	needAct(len(y), s.OutLen(), a)
+	return o.run(convBackwardFilterCall(s, a),
+		output("dW", dW), output("dB", dB), input("dOut", dOut), input("in", in), input("y", y))
 }

@@ -12,17 +12,41 @@ type nParams struct {
 	N uint32
 }
 
-// convParams is the block of conv2d_forward, conv2d_backward_data and
-// conv2d_backward_filter: `uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW`.
-type convParams struct {
-	N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW uint32
+// act is the activation a conv or dense kernel fuses (push-constant field `act`): the
+// forward kernels write act(v), the backward kernels read dOut·act'(y) from the
+// activation's output y.
+type act uint32
+
+const (
+	actNone    act = 0
+	actReLU    act = 1
+	actSigmoid act = 2
+)
+
+// actOf is the fused act of a layer kind: ReLU and Sigmoid fuse, others do not.
+func actOf(k model.Kind) act {
+	switch k {
+	case model.ReLU:
+		return actReLU
+	case model.Sigmoid:
+		return actSigmoid
+	}
+	return actNone
 }
 
-func convParamsOf(s model.ConvShape) convParams {
+// convParams is the block of conv2d_forward, conv2d_backward_data,
+// conv2d_backward_filter and conv2d_backward_filter_serial:
+// `uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW, act`.
+type convParams struct {
+	N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW uint32
+	Act                                        act
+}
+
+func convParamsOf(s model.ConvShape, a act) convParams {
 	return convParams{
 		N: u32(s.N), C: u32(s.C), H: u32(s.H), W: u32(s.W),
 		OC: u32(s.OC), KH: u32(s.KH), KW: u32(s.KW), PadH: u32(s.PadH), PadW: u32(s.PadW),
-		OH: u32(s.OH()), OW: u32(s.OW()),
+		OH: u32(s.OH()), OW: u32(s.OW()), Act: a,
 	}
 }
 
@@ -40,13 +64,14 @@ func poolParamsOf(s model.PoolShape) poolParams {
 }
 
 // denseParams is the block of dense_forward, dense_backward_data and
-// dense_backward_weights: `uint N, In, Out`.
+// dense_backward_weights: `uint N, In, Out, act`.
 type denseParams struct {
 	N, In, Out uint32
+	Act        act
 }
 
-func denseParamsOf(s model.DenseShape) denseParams {
-	return denseParams{N: u32(s.N), In: u32(s.In), Out: u32(s.Out)}
+func denseParamsOf(s model.DenseShape, a act) denseParams {
+	return denseParams{N: u32(s.N), In: u32(s.In), Out: u32(s.Out), Act: a}
 }
 
 // dropoutParams is the block of dropout_forward and dropout_backward:

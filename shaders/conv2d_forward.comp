@@ -1,9 +1,12 @@
 // conv2d_forward: stride-1 convolution with zero padding — twin of cpu.Conv2DForward.
 //   out[n,oc,oh,ow] = b[oc] + Σ_{c,kh,kw} in[n,c,oh+kh−PadH,ow+kw−PadW]·w[oc,c,kh,kw]
-// (terms whose input position falls in the padding are zero and skipped).
+// (terms whose input position falls in the padding are zero and skipped), then the fused
+// activation act of the layer that follows (the engine's conv+ReLU / conv+sigmoid):
+//   act 0: out = v;  1: out = v > 0 ? v : 0 (relu_forward);  2: out = 1/(1+e^−v)
+//   (sigmoid_forward), the same expressions as those shaders, so bit-identical to the pair.
 //
 // Bindings (set 0): 0 out (N,OC,OH,OW) written, 1 in (N,C,H,W), 2 w (OC,C,KH,KW), 3 b (OC).
-// Push constants, in order (all uint): N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW.
+// Push constants, in order (all uint): N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW, act.
 // One thread per output value (adjacent threads → adjacent ow); the flat output index is
 // i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y·(x-groups·WG), so the host may use a
 // 2-D grid when N·OC·OH·OW exceeds 65535·WG.
@@ -16,8 +19,15 @@ layout(std430, set = 0, binding = 2) restrict readonly buffer WBuf { float w[]; 
 layout(std430, set = 0, binding = 3) restrict readonly buffer BBuf { float b[]; };
 
 layout(push_constant) uniform Params {
-    uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW;
+    uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW, act;
 } p;
+
+// activate applies the fused activation p.act (uniform, so the branch costs nothing).
+float activate(float v) {
+    if (p.act == 1u) return v > 0.0 ? v : 0.0;
+    if (p.act == 2u) return 1.0 / (1.0 + exp(-v));
+    return v;
+}
 
 void main() {
     uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
@@ -51,5 +61,5 @@ void main() {
             }
         }
     }
-    outData[i] = acc;
+    outData[i] = activate(acc);
 }
