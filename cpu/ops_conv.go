@@ -26,12 +26,16 @@ func checkPad(s model.ConvShape) {
 // lie inside the input row; a block keeps its 2×4 sums in registers over every c, i, j
 // and reads the input as contiguous 4-wide runs shared by both filters. Border and
 // leftover columns take the clipped scalar path. An odd last filter runs as a pair with
-// itself.
+// itself. Where the CPU has AVX2 and FMA and the build has GOEXPERIMENT=simd, the
+// 8-wide kernels of ops_conv_simd.go run instead.
 func Conv2DForward(out, in, w, b []float32, s model.ConvShape) {
 	if len(out) != s.OutLen() || len(in) != s.InLen() || len(w) != s.WeightLen() || len(b) != s.OC {
 		panic(errConvForward)
 	}
 	checkPad(s)
+	if convForwardSIMD(out, in, w, b, s) {
+		return
+	}
 	oh, ow := s.OH(), s.OW()
 	imgLen, plane, wLen := s.C*s.H*s.W, oh*ow, s.C*s.KH*s.KW
 	// Columns x in [xLo, xHi) read input columns x−PadW … x−PadW+KW−1, all inside the row.

@@ -18,11 +18,16 @@ const padRowsMax = 4096
 // copied between KW−1−PadW zeros on either side into a stack buffer, so that every dIn
 // column reads KW contiguous values and none needs clipping; then, two input channels at a
 // time, blocks of 4 dIn columns keep their 2×4 sums in registers over every o, i, j.
+// Where the CPU has AVX2 and FMA and the build has GOEXPERIMENT=simd, the 8-wide kernels
+// of ops_conv_simd.go run instead.
 func Conv2DBackwardData(dIn, dOut, w []float32, s model.ConvShape) {
 	if len(dIn) != s.InLen() || len(dOut) != s.OutLen() || len(w) != s.WeightLen() {
 		panic(errConvData)
 	}
 	checkPad(s)
+	if convBackwardDataSIMD(dIn, dOut, w, s) {
+		return
+	}
 	oh, ow := s.OH(), s.OW()
 	m := s.KW - 1 - s.PadW // zeros on either side of a padded row
 	pw := ow + 2*m         // padded row width = W + KW − 1
@@ -160,7 +165,8 @@ func convBackwardDataScatter(dIn, dOut, w []float32, s model.ConvShape) {
 // Each weight is a sum of dot products of dOut rows with shifted input rows. Two filters
 // and four neighbouring taps j at a time keep their 2×4 sums in registers over the columns
 // where all four taps are inside the row; the border columns are added tap by tap. An odd
-// last filter runs as a pair with itself.
+// last filter runs as a pair with itself. Where the CPU has AVX2 and FMA and the build has
+// GOEXPERIMENT=simd, the 8-wide kernels of ops_conv_simd.go compute dW instead.
 func Conv2DBackwardFilter(dW, dB, dOut, in []float32, s model.ConvShape) {
 	if len(dW) != s.WeightLen() || len(dB) != s.OC || len(dOut) != s.OutLen() || len(in) != s.InLen() {
 		panic(errConvFilter)
@@ -174,6 +180,9 @@ func Conv2DBackwardFilter(dW, dB, dOut, in []float32, s model.ConvShape) {
 			sum += sumf(dOut[(n*s.OC+o)*outPlane : (n*s.OC+o+1)*outPlane])
 		}
 		dB[o] = sum
+	}
+	if convBackwardFilterSIMD(dW, dOut, in, s) {
+		return
 	}
 	for o := 0; o < s.OC; o += 2 {
 		o1 := min(o+1, s.OC-1)

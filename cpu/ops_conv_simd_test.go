@@ -1,0 +1,86 @@
+//go:build goexperiment.simd && amd64
+
+package cpu_test
+
+import (
+	"math"
+	"simd/archsimd"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"vkcnn/cpu"
+	"vkcnn/internal/optest"
+	"vkcnn/internal/rng"
+	"vkcnn/model"
+)
+
+// simdShapes are sweepShapes plus shapes that take the SIMD kernels' other paths: rows of
+// whole vectors and of a vector and a tail, padded samples that fill the stack buffer
+// several times over in Conv2DBackwardFilter, and operands too large for the buffer
+// (the scalar fallback).
+func simdShapes() []model.ConvShape {
+	return append(sweepShapes(),
+		model.ConvShape{N: 9, C: 1, H: 28, W: 28, OC: 6, KH: 5, KW: 5},                     // default conv1, odd N
+		model.ConvShape{N: 8, C: 6, H: 12, W: 12, OC: 12, KH: 5, KW: 5},                    // default conv2, engine chunk
+		model.ConvShape{N: 3, C: 16, H: 12, W: 12, OC: 32, KH: 5, KW: 5},                   // dIn buffer too large
+		model.ConvShape{N: 2, C: 3, H: 9, W: 21, OC: 5, KH: 3, KW: 4},                      // OW 18: two vectors and a tail
+		model.ConvShape{N: 10, C: 4, H: 14, W: 14, OC: 3, KH: 3, KW: 5, PadH: 2, PadW: 4},  // padded, 7 samples a pass
+		model.ConvShape{N: 2, C: 1, H: 120, W: 120, OC: 2, KH: 3, KW: 3, PadH: 1, PadW: 1}, // padded sample too large
+	)
+}
+
+// TestSIMDConvIsUsed makes sure that the comparisons below compare two different kernels.
+func TestSIMDConvIsUsed(t *testing.T) {
+	if !archsimd.X86.AVX2() || !archsimd.X86.FMA() {
+		t.Skip("this CPU has no AVX2+FMA: the scalar kernels run, and the other tests check them")
+	}
+	was := cpu.SetSIMD(true)
+	assert.True(t, was, "AVX2 and FMA are present, so the SIMD convolutions must be on")
+}
+
+// assertCloseTerms checks |got − want| ≤ 1e-6·√terms·(1 + |want|) elementwise: the float32
+// result of a sum of terms O(1) products, rounded in any order, against the exact float64
+// one (measured up to 4e-7·√terms for either kernel).
+func assertCloseTerms(t *testing.T, want []float64, got []float32, terms int, what string, s model.ConvShape) {
+	t.Helper()
+	require.Len(t, got, len(want))
+	tol := 1e-6 * math.Sqrt(float64(terms))
+	for i := range want {
+		if d := math.Abs(float64(got[i]) - want[i]); !(d <= tol*(1+math.Abs(want[i]))) {
+			t.Fatalf("%s %+v: index %d: got %v, want %v (diff %g)", what, s, i, got[i], want[i], d)
+		}
+	}
+}
+
+// TestSIMDConvMatchesScalar runs every op with the SIMD kernels and with the scalar ones and
+// compares both with the exact float64 sums: they may differ by rounding only.
+func TestSIMDConvMatchesScalar(t *testing.T) {
+	if !cpu.SetSIMD(true) {
+		t.Skip("no AVX2+FMA")
+	}
+	defer cpu.SetSIMD(true)
+	src := rng.New(7)
+	for _, s := range simdShapes() {
+		in, w, b := randSlice(src, s.InLen()), randSlice(src, s.WeightLen()), randSlice(src, s.OC)
+		dOut := randSlice(src, s.OutLen())
+		wantOut := optest.Conv2DForward64(optest.To64(in), optest.To64(w), optest.To64(b), s)
+		wantIn := optest.Conv2DBackwardData64(optest.To64(dOut), optest.To64(w), s)
+		wantW, wantB := optest.Conv2DBackwardFilter64(optest.To64(dOut), optest.To64(in), s)
+		for _, simd := range []bool{true, false} {
+			cpu.SetSIMD(simd)
+			what := map[bool]string{true: "simd ", false: "scalar "}[simd]
+			out := nanSlice(s.OutLen())
+			cpu.Conv2DForward(out, in, w, b, s)
+			assertCloseTerms(t, wantOut, out, s.C*s.KH*s.KW+1, what+"forward", s)
+			dIn := nanSlice(s.InLen())
+			cpu.Conv2DBackwardData(dIn, dOut, w, s)
+			assertCloseTerms(t, wantIn, dIn, s.OC*s.KH*s.KW, what+"backward data", s)
+			dW, dB := nanSlice(s.WeightLen()), nanSlice(s.OC)
+			cpu.Conv2DBackwardFilter(dW, dB, dOut, in, s)
+			assertCloseTerms(t, wantW, dW, s.N*s.OH()*s.OW(), what+"backward filter dW", s)
+			assertCloseTerms(t, wantB, dB, s.N*s.OH()*s.OW(), what+"backward filter dB", s)
+		}
+	}
+}
