@@ -34,7 +34,7 @@ func convForwardSIMD(out, in, w, b []float32, s model.ConvShape) bool {
 	if s.PadH > 0 || s.PadW > 0 || s.OW()%8 != 0 {
 		return convForwardPadded(out, in, w, b, s)
 	}
-	g := corrGeom{C: s.C, KH: s.KH, KW: s.KW, Plane: s.H * s.W, RowW: s.W, OH: s.OH(), OW: s.OW()}
+	g := corrGeom{C: s.C, KH: s.KH, KW: s.KW, Plane: s.H * s.W, RowW: s.W, OH: s.OH(), OW: s.OW(), Y0: 0, Y1: s.H}
 	imgLen, outLen := s.InLen()/s.N, s.OutLen()/s.N
 	for n := range s.N {
 		corrPlanes(out[n*outLen:(n+1)*outLen], in[n*imgLen:(n+1)*imgLen], w, b, s.OC, &g)
@@ -52,7 +52,8 @@ func convForwardPadded(out, in, w, b []float32, s model.ConvShape) bool {
 	}
 	var buf [simdBufLen]float32
 	pad := buf[:s.C*hp*wp+8]
-	g := corrGeom{C: s.C, KH: s.KH, KW: s.KW, Plane: hp * wp, RowW: wp, OH: s.OH(), OW: s.OW()}
+	g := corrGeom{C: s.C, KH: s.KH, KW: s.KW, Plane: hp * wp, RowW: wp, OH: s.OH(), OW: s.OW(),
+		Y0: s.PadH, Y1: s.PadH + s.H}
 	imgLen, outLen := s.InLen()/s.N, s.OutLen()/s.N
 	for n := range s.N {
 		padPlanes(pad, in[n*imgLen:(n+1)*imgLen], s.C, s.H, s.W, s.PadH, s.PadW)
@@ -88,7 +89,8 @@ func convBackwardDataSIMD(dIn, dOut, w []float32, s model.ConvShape) bool {
 			}
 		}
 	}
-	g := corrGeom{C: s.OC, KH: s.KH, KW: s.KW, Plane: ph * pw, RowW: pw, OH: s.H, OW: s.W}
+	g := corrGeom{C: s.OC, KH: s.KH, KW: s.KW, Plane: ph * pw, RowW: pw, OH: s.H, OW: s.W,
+		Y0: mh, Y1: mh + s.OH()}
 	inLen, outLen := s.InLen()/s.N, s.OutLen()/s.N
 	for n := range s.N {
 		padPlanes(pad, dOut[n*outLen:(n+1)*outLen], s.OC, s.OH(), s.OW(), mh, mw)
@@ -129,10 +131,13 @@ func corrPlanes(dst, src, w, b []float32, nf int, g *corrGeom) {
 			blk.b0, blk.b1 = b[f], b[f1]
 		}
 		for v := 0; v < nv; v += 4 {
+			blk.iLo, blk.iHi = g.KH, 0
 			for q := range 4 {
 				vq := min(v+q, nv-1)
 				y, x := vq/perRow, vq%perRow*8
 				blk.src[q], blk.dst[q], blk.n[q] = y*g.RowW+x, y*g.OW+x, min(8, g.OW-x)
+				// Kernel rows i whose source row y+i is in [Y0, Y1).
+				blk.iLo, blk.iHi = min(blk.iLo, max(0, g.Y0-y)), max(blk.iHi, min(g.KH, g.Y1-y))
 			}
 			corrVec2x4(src, &blk, g)
 		}

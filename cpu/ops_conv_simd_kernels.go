@@ -12,10 +12,13 @@ import "simd/archsimd"
 
 // corrGeom is the geometry of a valid correlation of a (C, rows, RowW) source with
 // (C, KH, KW) filters: src[c,y,x] is src[c·Plane + y·RowW + x], out[y,x] is out[y·OW + x].
+// Source rows outside [Y0, Y1) are zero (padding), and the kernel rows that would read
+// only those are skipped.
 type corrGeom struct {
 	C, KH, KW   int
 	Plane, RowW int
 	OH, OW      int
+	Y0, Y1      int
 }
 
 // corrBlock is one call of corrVec2x4: two filters and four output vectors of 8 columns.
@@ -25,11 +28,12 @@ type corrBlock struct {
 	b0, b1   float32   // added to every output of the filter
 	src, dst [4]int    // src[c=0,y,x] and out[y,x] of each vector
 	n        [4]int    // columns each vector stores (8, or fewer at a row's end)
+	iLo, iHi int       // the kernel rows i that may read a nonzero row for some vector
 }
 
 // corrVec2x4 computes, for the filters f < 2 and the output vectors q < 4 of blk,
 //
-//	d_f[dst_q + k] = b_f + Σ_c Σ_i Σ_j w_f[(c·KH+i)·KW + j]·src[src_q + c·Plane + i·RowW + j + k]
+//	d_f[dst_q + k] = b_f + Σ_c Σ_{i∈[iLo,iHi)} Σ_j w_f[(c·KH+i)·KW + j]·src[src_q + c·Plane + i·RowW + j + k]
 //
 // for the lanes k < n_q. Every vector reads 8 values of src past each tap: src must hold
 // them (the lanes past n_q are computed and dropped).
@@ -37,10 +41,10 @@ func corrVec2x4(src []float32, blk *corrBlock, g *corrGeom) {
 	var a00, a01, a02, a03, a10, a11, a12, a13 archsimd.Float32x8
 	w0, w1 := blk.w0, blk.w1[:len(blk.w0)]
 	n := g.KW + 7 // the values one kernel row's taps read per vector
-	k := 0        // w_f[c,i,0]
 	for c := range g.C {
-		for i := range g.KH {
+		for i := blk.iLo; i < blk.iHi; i++ {
 			r := c*g.Plane + i*g.RowW
+			k := (c*g.KH + i) * g.KW // w_f[c,i,0]
 			s0 := src[r+blk.src[0] : r+blk.src[0]+n]
 			s1 := src[r+blk.src[1] : r+blk.src[1]+n]
 			s2 := src[r+blk.src[2] : r+blk.src[2]+n]
@@ -64,7 +68,6 @@ func corrVec2x4(src []float32, blk *corrBlock, g *corrGeom) {
 				a12 = x2.MulAdd(v, a12)
 				a13 = x3.MulAdd(v, a13)
 			}
-			k += g.KW
 		}
 	}
 	b := archsimd.BroadcastFloat32x8(blk.b0)
