@@ -2,13 +2,41 @@
 
 package cpu
 
-import "simd/archsimd"
+import (
+	"simd/archsimd"
+	"unsafe"
+)
 
 // The 8-wide AVX2+FMA kernels under ops_conv_simd.go. Each keeps a block of accumulator
 // vectors in registers across its whole reduction (2×4 of them: few enough that the
 // compiler keeps them, the loaded operands and the broadcast weights in the 16 vector
 // registers) and sums every lane in a fixed order, so that results do not depend on the
 // caller's threads.
+//
+// Their inner loops load through load8 and bcast, which do not check bounds (a checked
+// load costs as much as the multiply-adds it feeds: the kernels run twice as fast
+// without). Instead each kernel first checks, with checkSpan, that the whole region its
+// loop reads lies inside each slice.
+
+const errSIMDSpan = "cpu: SIMD conv kernel: a block reads outside its slice"
+
+// checkSpan panics unless s[lo:hi] lies inside len(s).
+func checkSpan(s []float32, lo, hi int) {
+	if lo < 0 || lo > hi || hi > len(s) {
+		panic(errSIMDSpan)
+	}
+}
+
+// load8 returns the 8 values at index i of the slice whose data p points to, unchecked.
+func load8(p unsafe.Pointer, i int) archsimd.Float32x8 {
+	return archsimd.LoadFloat32x8((*[8]float32)(unsafe.Add(p, 4*i)))
+}
+
+// bcast returns the value at index i of the slice whose data p points to in all 8 lanes,
+// unchecked.
+func bcast(p unsafe.Pointer, i int) archsimd.Float32x8 {
+	return archsimd.BroadcastFloat32x8(*(*float32)(unsafe.Add(p, 4*i)))
+}
 
 // corrGeom is the geometry of a valid correlation of a (C, rows, RowW) source with
 // (C, KH, KW) filters: src[c,y,x] is src[c·Plane + y·RowW + x], out[y,x] is out[y·OW + x].
@@ -38,31 +66,32 @@ type corrBlock struct {
 // for the lanes k < n_q. Every vector reads 8 values of src past each tap: src must hold
 // them (the lanes past n_q are computed and dropped).
 func corrVec2x4(src []float32, blk *corrBlock, g *corrGeom) {
+	wLen := g.C * g.KH * g.KW
+	checkSpan(blk.w0, 0, wLen)
+	checkSpan(blk.w1, 0, wLen)
+	s0, s1, s2, s3 := blk.src[0], blk.src[1], blk.src[2], blk.src[3]
+	lo, hi := min(s0, s1, s2, s3)+blk.iLo*g.RowW, max(s0, s1, s2, s3)+(g.C-1)*g.Plane+(blk.iHi-1)*g.RowW+g.KW+7
+	if blk.iLo < blk.iHi {
+		checkSpan(src, lo, hi)
+	}
+	ps, pw0, pw1 := unsafe.Pointer(unsafe.SliceData(src)), unsafe.Pointer(unsafe.SliceData(blk.w0)), unsafe.Pointer(unsafe.SliceData(blk.w1))
 	var a00, a01, a02, a03, a10, a11, a12, a13 archsimd.Float32x8
-	w0, w1 := blk.w0, blk.w1[:len(blk.w0)]
-	n := g.KW + 7 // the values one kernel row's taps read per vector
 	for c := range g.C {
 		for i := blk.iLo; i < blk.iHi; i++ {
-			r := c*g.Plane + i*g.RowW
-			k := (c*g.KH + i) * g.KW // w_f[c,i,0]
-			s0 := src[r+blk.src[0] : r+blk.src[0]+n]
-			s1 := src[r+blk.src[1] : r+blk.src[1]+n]
-			s2 := src[r+blk.src[2] : r+blk.src[2]+n]
-			s3 := src[r+blk.src[3] : r+blk.src[3]+n]
-			p, q := w0[k:k+g.KW], w1[k:k+g.KW]
-			q = q[:len(p)]
+			r := c*g.Plane + i*g.RowW // src[c,i,0]
+			k := (c*g.KH + i) * g.KW  // w_f[c,i,0]
 			// One tap j: four source vectors times the two filters' weights.
-			for j, u := range p {
-				x0 := archsimd.LoadFloat32x8Slice(s0[j:])
-				x1 := archsimd.LoadFloat32x8Slice(s1[j:])
-				x2 := archsimd.LoadFloat32x8Slice(s2[j:])
-				x3 := archsimd.LoadFloat32x8Slice(s3[j:])
-				v := archsimd.BroadcastFloat32x8(u)
+			for j := range g.KW {
+				x0 := load8(ps, r+s0+j)
+				x1 := load8(ps, r+s1+j)
+				x2 := load8(ps, r+s2+j)
+				x3 := load8(ps, r+s3+j)
+				v := bcast(pw0, k+j)
 				a00 = x0.MulAdd(v, a00)
 				a01 = x1.MulAdd(v, a01)
 				a02 = x2.MulAdd(v, a02)
 				a03 = x3.MulAdd(v, a03)
-				v = archsimd.BroadcastFloat32x8(q[j])
+				v = bcast(pw1, k+j)
 				a10 = x0.MulAdd(v, a10)
 				a11 = x1.MulAdd(v, a11)
 				a12 = x2.MulAdd(v, a12)
@@ -112,31 +141,29 @@ type filterGeom struct {
 //
 // as lane t of s0 (f = 0) and s1 (f = 1).
 func filterVec2x4(src []float32, blk *filterBlock, g *filterGeom) (s0, s1 archsimd.Float32x4) {
+	dLen := (g.N-1)*g.DStride + (g.OH-1)*g.OW + g.OW8
+	checkSpan(blk.d0, 0, dLen)
+	checkSpan(blk.d1, 0, dLen)
+	t0, t1, t2, t3 := blk.tap[0], blk.tap[1], blk.tap[2], blk.tap[3]
+	checkSpan(src, min(t0, t1, t2, t3), max(t0, t1, t2, t3)+(g.N-1)*g.SrcLen+(g.OH-1)*g.RowW+g.OW8)
+	pd0, pd1, ps := unsafe.Pointer(unsafe.SliceData(blk.d0)), unsafe.Pointer(unsafe.SliceData(blk.d1)), unsafe.Pointer(unsafe.SliceData(src))
 	var a00, a01, a02, a03, a10, a11, a12, a13 archsimd.Float32x8
 	for n := range g.N {
-		for y := range g.OH {
-			d := n*g.DStride + y*g.OW
-			r := n*g.SrcLen + y*g.RowW
-			d0, d1 := blk.d0[d:d+g.OW8], blk.d1[d:d+g.OW8]
-			d1 = d1[:len(d0)]
-			t0 := src[r+blk.tap[0] : r+blk.tap[0]+len(d0)]
-			t1 := src[r+blk.tap[1] : r+blk.tap[1]+len(d0)]
-			t2 := src[r+blk.tap[2] : r+blk.tap[2]+len(d0)]
-			t3 := src[r+blk.tap[3] : r+blk.tap[3]+len(d0)]
+		d, r := n*g.DStride, n*g.SrcLen // d_f[n,0,0], src[n,0,0]
+		for y := 0; y < g.OH; y, d, r = y+1, d+g.OW, r+g.RowW {
 			// Eight columns: two dOut vectors times four shifted source vectors.
-			for x := 0; x < len(d0); x += 8 {
-				u := archsimd.LoadFloat32x8Slice(d0[x:])
-				v := archsimd.LoadFloat32x8Slice(d1[x:])
-				x0 := archsimd.LoadFloat32x8Slice(t0[x:])
+			for x := 0; x < g.OW8; x += 8 {
+				u, v := load8(pd0, d+x), load8(pd1, d+x)
+				x0 := load8(ps, r+x+t0)
 				a00 = x0.MulAdd(u, a00)
 				a10 = x0.MulAdd(v, a10)
-				x1 := archsimd.LoadFloat32x8Slice(t1[x:])
+				x1 := load8(ps, r+x+t1)
 				a01 = x1.MulAdd(u, a01)
 				a11 = x1.MulAdd(v, a11)
-				x2 := archsimd.LoadFloat32x8Slice(t2[x:])
+				x2 := load8(ps, r+x+t2)
 				a02 = x2.MulAdd(u, a02)
 				a12 = x2.MulAdd(v, a12)
-				x3 := archsimd.LoadFloat32x8Slice(t3[x:])
+				x3 := load8(ps, r+x+t3)
 				a03 = x3.MulAdd(u, a03)
 				a13 = x3.MulAdd(v, a13)
 			}
