@@ -1,5 +1,7 @@
 # vkcnn — the two commands a new user needs are `make train` and `make test`.
 export PATH := $(PATH):/usr/local/go/bin
+# simd/archsimd: the CPU engine's 8-wide AVX2+FMA convolutions (scalar without it).
+export GOEXPERIMENT ?= simd
 GO ?= go
 FUZZTIME ?= 5s
 MNIST := data/mnist/train-images-idx3-ubyte.gz data/mnist/train-labels-idx1-ubyte.gz \
@@ -22,6 +24,7 @@ $(MNIST) &: scripts/fetch-mnist.sh
 # real MNIST fail when the data is missing.
 test: data vet
 	VKCNN_REQUIRE_GPU=1 VKCNN_REQUIRE_DATA=1 $(GO) test -count=1 -timeout 40m ./...
+	GOEXPERIMENT= $(GO) test -count=1 ./cpu ./internal/optest
 	$(MAKE) fuzz
 
 fuzz:
