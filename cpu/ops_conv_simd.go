@@ -105,9 +105,13 @@ func convBackwardDataSIMD(dIn, dOut, w []float32, s model.ConvShape) bool {
 // be zero: it is left as it is.
 func padPlanes(dst, src []float32, c, h, w, ph, pw int) {
 	wp := w + 2*pw
-	for r := range c * h { // r = plane·h + row
-		d := (r/h*(h+2*ph)+r%h+ph)*wp + pw
+	d := ph*wp + pw // dst[0,ph,pw]
+	for r := 0; r < c*h; r++ {
+		if r > 0 && r%h == 0 { // the next plane
+			d += 2 * ph * wp
+		}
 		copy(dst[d:d+w], src[r*w:(r+1)*w])
+		d += wp
 	}
 }
 
@@ -120,8 +124,7 @@ func padPlanes(dst, src []float32, c, h, w, ph, pw int) {
 // is repeated to fill the last block; both store the same values twice.
 func corrPlanes(dst, src, w, b []float32, nf int, g *corrGeom) {
 	wLen, plane := g.C*g.KH*g.KW, g.OH*g.OW
-	perRow := (g.OW + 7) / 8
-	nv := g.OH * perRow // output vectors, row by row
+	nv := g.OH * ((g.OW + 7) / 8) // output vectors
 	var blk corrBlock
 	for f := 0; f < nf; f += 2 {
 		f1 := min(f+1, nf-1)
@@ -130,14 +133,18 @@ func corrPlanes(dst, src, w, b []float32, nf int, g *corrGeom) {
 		if b != nil {
 			blk.b0, blk.b1 = b[f], b[f1]
 		}
+		y, x := 0, 0 // output vector v starts at column x of row y
 		for v := 0; v < nv; v += 4 {
 			blk.iLo, blk.iHi = g.KH, 0
 			for q := range 4 {
-				vq := min(v+q, nv-1)
-				y, x := vq/perRow, vq%perRow*8
 				blk.src[q], blk.dst[q], blk.n[q] = y*g.RowW+x, y*g.OW+x, min(8, g.OW-x)
 				// Kernel rows i whose source row y+i is in [Y0, Y1).
 				blk.iLo, blk.iHi = min(blk.iLo, max(0, g.Y0-y)), max(blk.iHi, min(g.KH, g.Y1-y))
+				if v+q < nv-1 {
+					if x += 8; x >= g.OW {
+						x, y = 0, y+1
+					}
+				}
 			}
 			corrVec2x4(src, &blk, g)
 		}
@@ -201,11 +208,17 @@ func filterPlanes(dW, dOut, src []float32, s model.ConvShape, g *filterGeom, add
 	for o := 0; o < s.OC; o += 2 {
 		o1 := min(o+1, s.OC-1)
 		blk.d0, blk.d1 = dOut[o*plane:], dOut[o1*plane:]
+		c, i, j := 0, 0, 0 // tap t
 		for t := 0; t < taps; t += 4 {
 			for q := range 4 {
-				tq := min(t+q, taps-1)
-				c, i, j := tq/kk, tq%kk/s.KW, tq%s.KW
 				blk.tap[q] = c*g.Plane + i*g.RowW + j
+				if t+q < taps-1 {
+					if j++; j == s.KW {
+						if j, i = 0, i+1; i == s.KH {
+							i, c = 0, c+1
+						}
+					}
+				}
 			}
 			s0, s1 := filterVec2x4(src, &blk, g)
 			m := min(4, taps-t)
