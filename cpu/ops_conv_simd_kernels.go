@@ -80,18 +80,20 @@ func corrVec2x4(src []float32, blk *corrBlock, g *corrGeom) {
 		for i := blk.iLo; i < blk.iHi; i++ {
 			r := c*g.Plane + i*g.RowW // src[c,i,0]
 			k := (c*g.KH + i) * g.KW  // w_f[c,i,0]
+			p0, p1, p2, p3 := unsafe.Add(ps, 4*(r+s0)), unsafe.Add(ps, 4*(r+s1)), unsafe.Add(ps, 4*(r+s2)), unsafe.Add(ps, 4*(r+s3))
+			q0, q1 := unsafe.Add(pw0, 4*k), unsafe.Add(pw1, 4*k)
 			// One tap j: four source vectors times the two filters' weights.
 			for j := range g.KW {
-				x0 := load8(ps, r+s0+j)
-				x1 := load8(ps, r+s1+j)
-				x2 := load8(ps, r+s2+j)
-				x3 := load8(ps, r+s3+j)
-				v := bcast(pw0, k+j)
+				x0 := load8(p0, j)
+				x1 := load8(p1, j)
+				x2 := load8(p2, j)
+				x3 := load8(p3, j)
+				v := bcast(q0, j)
 				a00 = x0.MulAdd(v, a00)
 				a01 = x1.MulAdd(v, a01)
 				a02 = x2.MulAdd(v, a02)
 				a03 = x3.MulAdd(v, a03)
-				v = bcast(pw1, k+j)
+				v = bcast(q1, j)
 				a10 = x0.MulAdd(v, a10)
 				a11 = x1.MulAdd(v, a11)
 				a12 = x2.MulAdd(v, a12)
