@@ -148,7 +148,9 @@ func filterVec2x4(src []float32, blk *filterBlock, g *filterGeom) (s0, s1 archsi
 	checkSpan(blk.d1, 0, dLen)
 	t0, t1, t2, t3 := blk.tap[0], blk.tap[1], blk.tap[2], blk.tap[3]
 	checkSpan(src, min(t0, t1, t2, t3), max(t0, t1, t2, t3)+(g.N-1)*g.SrcLen+(g.OH-1)*g.RowW+g.OW8)
-	pd0, pd1, ps := unsafe.Pointer(unsafe.SliceData(blk.d0)), unsafe.Pointer(unsafe.SliceData(blk.d1)), unsafe.Pointer(unsafe.SliceData(src))
+	pd0, pd1 := unsafe.Pointer(unsafe.SliceData(blk.d0)), unsafe.Pointer(unsafe.SliceData(blk.d1))
+	ps := unsafe.Pointer(unsafe.SliceData(src))
+	p0, p1, p2, p3 := unsafe.Add(ps, 4*t0), unsafe.Add(ps, 4*t1), unsafe.Add(ps, 4*t2), unsafe.Add(ps, 4*t3) // src[tap]
 	var a00, a01, a02, a03, a10, a11, a12, a13 archsimd.Float32x8
 	for n := range g.N {
 		d, r := n*g.DStride, n*g.SrcLen // d_f[n,0,0], src[n,0,0]
@@ -156,16 +158,16 @@ func filterVec2x4(src []float32, blk *filterBlock, g *filterGeom) (s0, s1 archsi
 			// Eight columns: two dOut vectors times four shifted source vectors.
 			for x := 0; x < g.OW8; x += 8 {
 				u, v := load8(pd0, d+x), load8(pd1, d+x)
-				x0 := load8(ps, r+x+t0)
+				x0 := load8(p0, r+x)
 				a00 = x0.MulAdd(u, a00)
 				a10 = x0.MulAdd(v, a10)
-				x1 := load8(ps, r+x+t1)
+				x1 := load8(p1, r+x)
 				a01 = x1.MulAdd(u, a01)
 				a11 = x1.MulAdd(v, a11)
-				x2 := load8(ps, r+x+t2)
+				x2 := load8(p2, r+x)
 				a02 = x2.MulAdd(u, a02)
 				a12 = x2.MulAdd(v, a12)
-				x3 := load8(ps, r+x+t3)
+				x3 := load8(p3, r+x)
 				a03 = x3.MulAdd(u, a03)
 				a13 = x3.MulAdd(v, a13)
 			}
