@@ -28,14 +28,14 @@ const simdBufLen = 12288
 // A valid convolution whose rows are whole vectors reads its input in place; any other
 // copies each sample into a padded stack buffer first.
 func convForwardSIMD(out, in, w, b []float32, s model.ConvShape) bool {
-	if !simdConv {
+	if !simdConv || s.N == 0 {
 		return false
 	}
 	if s.PadH > 0 || s.PadW > 0 || s.OW()%8 != 0 {
 		return convForwardPadded(out, in, w, b, s)
 	}
 	g := corrGeom{C: s.C, KH: s.KH, KW: s.KW, Plane: s.H * s.W, RowW: s.W, OH: s.OH(), OW: s.OW(), Y0: 0, Y1: s.H}
-	imgLen, outLen := s.InLen()/s.N, s.OutLen()/s.N
+	imgLen, outLen := s.C*s.H*s.W, s.OC*s.OH()*s.OW()
 	for n := range s.N {
 		corrPlanes(out[n*outLen:(n+1)*outLen], in[n*imgLen:(n+1)*imgLen], w, b, s.OC, &g)
 	}
@@ -54,7 +54,7 @@ func convForwardPadded(out, in, w, b []float32, s model.ConvShape) bool {
 	pad := buf[:s.C*hp*wp+8]
 	g := corrGeom{C: s.C, KH: s.KH, KW: s.KW, Plane: hp * wp, RowW: wp, OH: s.OH(), OW: s.OW(),
 		Y0: s.PadH, Y1: s.PadH + s.H}
-	imgLen, outLen := s.InLen()/s.N, s.OutLen()/s.N
+	imgLen, outLen := s.C*s.H*s.W, s.OC*s.OH()*s.OW()
 	for n := range s.N {
 		padPlanes(pad, in[n*imgLen:(n+1)*imgLen], s.C, s.H, s.W, s.PadH, s.PadW)
 		corrPlanes(out[n*outLen:(n+1)*outLen], pad, w, b, s.OC, &g)
@@ -68,7 +68,7 @@ func convForwardPadded(out, in, w, b []float32, s model.ConvShape) bool {
 // wt[c,o,i,j] = w[o,c,KH−1−i,KW−1−j]: dIn[c,y,x] = Σ_o Σ_i Σ_j wt[c,o,i,j]·pad[o,y+i,x+j].
 // Both live in one stack buffer.
 func convBackwardDataSIMD(dIn, dOut, w []float32, s model.ConvShape) bool {
-	if !simdConv {
+	if !simdConv || s.N == 0 {
 		return false
 	}
 	mh, mw := s.KH-1-s.PadH, s.KW-1-s.PadW
@@ -91,7 +91,7 @@ func convBackwardDataSIMD(dIn, dOut, w []float32, s model.ConvShape) bool {
 	}
 	g := corrGeom{C: s.OC, KH: s.KH, KW: s.KW, Plane: ph * pw, RowW: pw, OH: s.H, OW: s.W,
 		Y0: mh, Y1: mh + s.OH()}
-	inLen, outLen := s.InLen()/s.N, s.OutLen()/s.N
+	inLen, outLen := s.C*s.H*s.W, s.OC*s.OH()*s.OW()
 	for n := range s.N {
 		padPlanes(pad, dOut[n*outLen:(n+1)*outLen], s.OC, s.OH(), s.OW(), mh, mw)
 		corrPlanes(dIn[n*inLen:(n+1)*inLen], pad, wt, nil, s.C, &g)
@@ -158,7 +158,7 @@ func corrPlanes(dst, src, w, b []float32, nf int, g *corrGeom) {
 // input in place; any other copies as many zero-padded samples as fit the stack buffer at
 // a time and adds their sums to dW in sample order. It needs rows of at least 8 columns.
 func convBackwardFilterSIMD(dW, dOut, in []float32, s model.ConvShape) bool {
-	if !simdConv || s.OW() < 8 {
+	if !simdConv || s.N == 0 || s.OW() < 8 {
 		return false
 	}
 	if s.PadH > 0 || s.PadW > 0 {

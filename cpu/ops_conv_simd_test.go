@@ -18,8 +18,8 @@ import (
 
 // simdShapes are sweepShapes plus shapes that take the SIMD kernels' other paths: rows of
 // whole vectors and of a vector and a tail, padded samples that fill the stack buffer
-// several times over in Conv2DBackwardFilter, and operands too large for the buffer
-// (the scalar fallback).
+// several times over in Conv2DBackwardFilter, operands too large for the buffer (the
+// scalar fallback) and an empty batch.
 func simdShapes() []model.ConvShape {
 	return append(sweepShapes(),
 		model.ConvShape{N: 9, C: 1, H: 28, W: 28, OC: 6, KH: 5, KW: 5},                     // default conv1, odd N
@@ -28,6 +28,7 @@ func simdShapes() []model.ConvShape {
 		model.ConvShape{N: 2, C: 3, H: 9, W: 21, OC: 5, KH: 3, KW: 4},                      // OW 18: two vectors and a tail
 		model.ConvShape{N: 10, C: 4, H: 14, W: 14, OC: 3, KH: 3, KW: 5, PadH: 2, PadW: 4},  // padded, 7 samples a pass
 		model.ConvShape{N: 2, C: 1, H: 120, W: 120, OC: 2, KH: 3, KW: 3, PadH: 1, PadW: 1}, // padded sample too large
+		model.ConvShape{N: 0, C: 6, H: 12, W: 12, OC: 12, KH: 5, KW: 5},                    // empty batch
 	)
 }
 
