@@ -70,17 +70,21 @@ func corrVec2x4(src []float32, blk *corrBlock, g *corrGeom) {
 	checkSpan(blk.w0, 0, wLen)
 	checkSpan(blk.w1, 0, wLen)
 	s0, s1, s2, s3 := blk.src[0], blk.src[1], blk.src[2], blk.src[3]
-	lo, hi := min(s0, s1, s2, s3)+blk.iLo*g.RowW, max(s0, s1, s2, s3)+(g.C-1)*g.Plane+(blk.iHi-1)*g.RowW+g.KW+7
 	if blk.iLo < blk.iHi {
+		// From the first vector's row iLo to 8 values past the last vector's last tap.
+		lo := min(s0, s1, s2, s3) + blk.iLo*g.RowW
+		hi := max(s0, s1, s2, s3) + (g.C-1)*g.Plane + (blk.iHi-1)*g.RowW + g.KW + 7
 		checkSpan(src, lo, hi)
 	}
-	ps, pw0, pw1 := unsafe.Pointer(unsafe.SliceData(src)), unsafe.Pointer(unsafe.SliceData(blk.w0)), unsafe.Pointer(unsafe.SliceData(blk.w1))
+	ps := unsafe.Pointer(unsafe.SliceData(src))
+	pw0, pw1 := unsafe.Pointer(unsafe.SliceData(blk.w0)), unsafe.Pointer(unsafe.SliceData(blk.w1))
 	var a00, a01, a02, a03, a10, a11, a12, a13 archsimd.Float32x8
 	for c := range g.C {
 		for i := blk.iLo; i < blk.iHi; i++ {
 			r := c*g.Plane + i*g.RowW // src[c,i,0]
 			k := (c*g.KH + i) * g.KW  // w_f[c,i,0]
-			p0, p1, p2, p3 := unsafe.Add(ps, 4*(r+s0)), unsafe.Add(ps, 4*(r+s1)), unsafe.Add(ps, 4*(r+s2)), unsafe.Add(ps, 4*(r+s3))
+			p0, p1 := unsafe.Add(ps, 4*(r+s0)), unsafe.Add(ps, 4*(r+s1))
+			p2, p3 := unsafe.Add(ps, 4*(r+s2)), unsafe.Add(ps, 4*(r+s3))
 			q0, q1 := unsafe.Add(pw0, 4*k), unsafe.Add(pw1, 4*k)
 			// One tap j: four source vectors times the two filters' weights.
 			for j := range g.KW {
@@ -141,7 +145,7 @@ type filterGeom struct {
 //
 //	Σ_n Σ_y Σ_{x<OW8} d_f[n·DStride + y·OW + x]·src[n·SrcLen + y·RowW + x + tap_t]
 //
-// as lane t of s0 (f = 0) and s1 (f = 1).
+// as lane t of s0 (f = 0) and s1 (f = 1). It needs N ≥ 1 and OW8 ≥ 8.
 func filterVec2x4(src []float32, blk *filterBlock, g *filterGeom) (s0, s1 archsimd.Float32x4) {
 	dLen := (g.N-1)*g.DStride + (g.OH-1)*g.OW + g.OW8
 	checkSpan(blk.d0, 0, dLen)
@@ -150,7 +154,8 @@ func filterVec2x4(src []float32, blk *filterBlock, g *filterGeom) (s0, s1 archsi
 	checkSpan(src, min(t0, t1, t2, t3), max(t0, t1, t2, t3)+(g.N-1)*g.SrcLen+(g.OH-1)*g.RowW+g.OW8)
 	pd0, pd1 := unsafe.Pointer(unsafe.SliceData(blk.d0)), unsafe.Pointer(unsafe.SliceData(blk.d1))
 	ps := unsafe.Pointer(unsafe.SliceData(src))
-	p0, p1, p2, p3 := unsafe.Add(ps, 4*t0), unsafe.Add(ps, 4*t1), unsafe.Add(ps, 4*t2), unsafe.Add(ps, 4*t3) // src[tap]
+	p0, p1 := unsafe.Add(ps, 4*t0), unsafe.Add(ps, 4*t1) // src[tap_t]
+	p2, p3 := unsafe.Add(ps, 4*t2), unsafe.Add(ps, 4*t3)
 	var a00, a01, a02, a03, a10, a11, a12, a13 archsimd.Float32x8
 	for n := range g.N {
 		d, r := n*g.DStride, n*g.SrcLen // d_f[n,0,0], src[n,0,0]
