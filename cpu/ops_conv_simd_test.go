@@ -32,13 +32,27 @@ func simdShapes() []model.ConvShape {
 	)
 }
 
-// TestSIMDConvIsUsed makes sure that the comparisons below compare two different kernels.
+// TestSIMDConvIsUsed makes sure that the comparisons below compare two different kernels
+// and that the default network's layers take the SIMD ones.
 func TestSIMDConvIsUsed(t *testing.T) {
 	if !archsimd.X86.AVX2() || !archsimd.X86.FMA() {
 		t.Skip("this CPU has no AVX2+FMA: the scalar kernels run, and the other tests check them")
 	}
 	was := cpu.SetSIMD(true)
 	assert.True(t, was, "AVX2 and FMA are present, so the SIMD convolutions must be on")
+	for _, n := range []int{1, 8} { // the default network's layers, as the engine calls them
+		for _, s := range []model.ConvShape{
+			{N: n, C: 1, H: 28, W: 28, OC: 6, KH: 5, KW: 5},
+			{N: n, C: 6, H: 12, W: 12, OC: 12, KH: 5, KW: 5},
+		} {
+			forward, data, filter := cpu.SIMDTakes(s)
+			assert.True(t, forward && data && filter, "%+v: forward %v, data %v, filter %v", s, forward, data, filter)
+		}
+	}
+	_, data, _ := cpu.SIMDTakes(model.ConvShape{N: 1, C: 16, H: 12, W: 12, OC: 32, KH: 5, KW: 5})
+	assert.False(t, data, "flipped weights and padded dOut need more than the stack buffer")
+	_, _, filter := cpu.SIMDTakes(model.ConvShape{N: 1, C: 2, H: 4, W: 4, OC: 2, KH: 3, KW: 3, PadH: 1, PadW: 1})
+	assert.False(t, filter, "rows of 4 columns hold no 8-wide vector")
 }
 
 // assertCloseTerms checks |got − want| ≤ 1e-6·√terms·(1 + |want|) elementwise: the float32
