@@ -35,5 +35,16 @@
 // default network trains in well under a millisecond on one core. They are safe to call
 // from several goroutines on disjoint outputs.
 //
+// The three convolutions have 8-wide AVX2+FMA kernels (simd/archsimd) when built with
+// GOEXPERIMENT=simd, as the Makefile does, and the CPU has AVX2 and FMA; otherwise the
+// scalar kernels run. The two paths differ only in float32 rounding (FMA, summation order),
+// so a checkpoint is bit-reproducible on one build and machine, not across them.
+//
+// # Engine
+//
+// Engine trains in parallel over the samples of a batch: fixed chunks of 8 samples go to
+// GOMAXPROCS goroutines, each chunk's gradient is summed by the batched ops, and the chunk
+// gradients are summed in chunk order, so the weights never depend on the goroutine count.
+//
 // Ops adapts the functions to the internal/optest.Ops contract.
 package cpu
