@@ -117,6 +117,9 @@ func (e *Engine) Close() error { return nil }
 func (e *Engine) TrainEpoch(ep engine.Epoch, progress func(int)) (engine.EpochResult, error) {
 	n, b := len(ep.Order), e.cfg.Batch
 	steps := engine.Steps(n, b)
+	if n != e.cfg.Train.N {
+		return engine.EpochResult{}, fmt.Errorf("cpu: epoch orders %d samples, the training set has %d", n, e.cfg.Train.N)
+	}
 	if len(ep.LR) != steps {
 		return engine.EpochResult{}, fmt.Errorf("cpu: epoch has %d learning rates for %d steps", len(ep.LR), steps)
 	}

@@ -135,6 +135,8 @@ func TestEngineRejectsBadInput(t *testing.T) {
 	assert.ErrorContains(t, e.SetParams(other.InitParams(1)), "conv1.weight [12 1 5 5]")
 	_, err = e.TrainEpoch(engine.Epoch{Order: make([]int32, 10), LR: make([]float32, 2)}, nil)
 	assert.ErrorContains(t, err, "2 learning rates for 3 steps")
+	_, err = e.TrainEpoch(engine.Epoch{Order: make([]int32, 12), LR: make([]float32, 3)}, nil)
+	assert.ErrorContains(t, err, "epoch orders 12 samples, the training set has 10")
 	_, err = e.TrainEpoch(engine.Epoch{Order: []int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 10}, LR: make([]float32, 3)}, nil)
 	assert.ErrorContains(t, err, "sample index 10 out of range [0, 10)")
 	_, err = cpu.New(engine.Config{Arch: a, Batch: 0, Train: data, Test: data})

@@ -25,8 +25,14 @@ type Config struct {
 	Train, Test *mnist.Dataset
 }
 
-// Steps is the number of steps of an epoch over n samples in batches of batch.
-func Steps(n, batch int) int { return (n + batch - 1) / batch }
+// Steps is the number of steps of an epoch over n samples in batches of batch (written so
+// that a huge batch cannot overflow).
+func Steps(n, batch int) int {
+	if n <= 0 {
+		return 0
+	}
+	return (n-1)/batch + 1
+}
 
 // Epoch is one pass over the training set.
 type Epoch struct {

@@ -77,6 +77,9 @@ type Device struct {
 	queries   map[*QueryPool]struct{}
 	staging   *Buffer
 	closed    bool
+	// lost is set when a wait failed (device lost, or hung past the fence timeout): no more
+	// work is submitted, and Close leaks the objects rather than wait on a hung queue.
+	lost error
 }
 
 func vkErr(what string, r vk.Result) error {
@@ -371,6 +374,9 @@ func (d *Device) Close() error {
 		return nil
 	}
 	d.closed = true
+	if d.lost != nil {
+		return nil // destroying objects a hung device may still use is undefined
+	}
 	var errs []error
 	if d.dev != nil {
 		if r := vk.DeviceWaitIdle(d.dev); r != vk.Success {

@@ -63,10 +63,10 @@ func NewEngine(cfg engine.Config, o EngineOptions) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{d: d, cfg: cfg, arch: cfg.Arch, wg: o.WG, evalBatch: o.EvalBatch}
-	if e.wg == 0 {
+	if e.wg <= 0 {
 		e.wg = 64
 	}
-	if e.evalBatch == 0 {
+	if e.evalBatch <= 0 {
 		e.evalBatch = 1000
 	}
 	e.evalBatch = min(e.evalBatch, cfg.Test.N)
@@ -181,7 +181,7 @@ func (e *Engine) TrainEpoch(ep engine.Epoch, progress func(int)) (engine.EpochRe
 	done[len(done)-1] = n
 	for i, p := range pending {
 		if err := p.Wait(); err != nil {
-			e.waitAll(pending[i+1:])
+			// The device is lost or hangs: the later groups will not finish either.
 			return engine.EpochResult{}, fmt.Errorf("gpu: training: %w", err)
 		}
 		if progress != nil {
@@ -199,9 +199,13 @@ func (e *Engine) TrainEpoch(ep engine.Epoch, progress func(int)) (engine.EpochRe
 	return res, nil
 }
 
+// waitAll waits for submissions before an error is returned, up to the first that fails
+// (a lost or hung device finishes none of the rest).
 func (e *Engine) waitAll(ps []*Pending) {
 	for _, p := range ps {
-		p.Wait()
+		if p.Wait() != nil {
+			return
+		}
 	}
 }
 

@@ -289,9 +289,10 @@ func (b *Buffer) read(dst []byte, off int) error {
 	}
 	d := b.d
 	if b.mapped != nil {
-		// Make earlier submissions' shader writes visible to the host.
-		if err := d.WaitIdle(); err != nil {
-			return err
+		// A waited-for submission's writes are not host-visible by themselves: a barrier to
+		// the host stage makes earlier shader and transfer writes available first.
+		if err := d.oneShot(func(c *Commands) { c.ComputeToHost(); c.TransferToHost() }); err != nil {
+			return fmt.Errorf("gpu: download of %d bytes: %w", len(dst), err)
 		}
 		copy(dst, b.Bytes()[off:off+len(dst)])
 		return nil

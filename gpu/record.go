@@ -233,6 +233,9 @@ func (d *Device) Start(cs ...*Commands) (*Pending, error) {
 }
 
 func (d *Device) submit(f vk.Fence, cs []*Commands) error {
+	if d.lost != nil {
+		return d.lost
+	}
 	cbs := make([]vk.CommandBuffer, len(cs))
 	for i, c := range cs {
 		cbs[i] = c.cb
@@ -257,9 +260,11 @@ func (d *Device) waitFence(f vk.Fence) error {
 	case vk.Success:
 		return nil
 	case vk.Timeout:
-		return fmt.Errorf("vulkan: vkWaitForFences: no result after %v", fenceTimeout)
+		d.lost = fmt.Errorf("vulkan: vkWaitForFences: no result after %v (the device hangs)", fenceTimeout)
+	default:
+		d.lost = vkErr("vkWaitForFences", r)
 	}
-	return vkErr("vkWaitForFences", r)
+	return d.lost
 }
 
 // Wait blocks until the submission has finished. Calling it again does nothing.
@@ -268,7 +273,9 @@ func (p *Pending) Wait() error {
 		return nil
 	}
 	err := p.d.waitFence(p.fence)
-	vk.DestroyFence(p.d.dev, p.fence, nil)
+	if err == nil { // a fence of a hung or lost device may still be in use: leak it
+		vk.DestroyFence(p.d.dev, p.fence, nil)
+	}
 	p.fence = vk.NullFence
 	return err
 }
@@ -278,11 +285,13 @@ func (d *Device) Submit(cs ...*Commands) error {
 	if err := d.submit(d.fence, cs); err != nil {
 		return err
 	}
-	err := d.waitFence(d.fence)
-	if r := vk.ResetFences(d.dev, 1, []vk.Fence{d.fence}); r != vk.Success && err == nil {
-		err = vkErr("vkResetFences", r)
+	if err := d.waitFence(d.fence); err != nil {
+		return err // the fence may still be pending: no reset
 	}
-	return err
+	if r := vk.ResetFences(d.dev, 1, []vk.Fence{d.fence}); r != vk.Success {
+		return vkErr("vkResetFences", r)
+	}
+	return nil
 }
 
 // oneShot records record into a fresh one-time command buffer, submits it and waits.

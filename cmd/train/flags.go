@@ -28,6 +28,8 @@ const (
 	defaultLR0      = 0.05
 	defaultLR1      = 0.001
 	defaultMomentum = 0.9
+	// maxBatch bounds -batch so every index a shader computes fits 32 bits.
+	maxBatch = 1 << 24
 )
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -87,6 +89,8 @@ func (c *config) check() error {
 		return fmt.Errorf("-epochs %d: must be 0 or more", c.epochs)
 	case c.batch < 1:
 		return fmt.Errorf("-batch %d: must be at least 1", c.batch)
+	case c.batch > maxBatch:
+		return fmt.Errorf("-batch %d: at most %d", c.batch, maxBatch)
 	case !(c.lr0 > 0) || math.IsInf(c.lr0, 0):
 		return fmt.Errorf("-lr0 %g: must be a positive number", c.lr0)
 	case !(c.lr1 > 0) || math.IsInf(c.lr1, 0):

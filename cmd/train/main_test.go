@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,6 +68,12 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 	require.NoError(t, err)
 	truncated := filepath.Join(t.TempDir(), "truncated.safetensors")
 	require.NoError(t, os.WriteFile(truncated, full[:len(full)/2], 0o644))
+	tinyArch, err := model.Build("conv1x1x2,maxpool2,dense10", model.Shape{C: 1, H: 4, W: 3}, 10)
+	require.NoError(t, err)
+	nanParams := tinyArch.InitParams(1)
+	nanParams.Tensors[0].Data[1] = float32(math.NaN())
+	diverged := filepath.Join(t.TempDir(), "diverged.safetensors")
+	require.NoError(t, checkpoint.Save(diverged, tinyArch, nanParams))
 
 	cases := []struct {
 		name string
@@ -82,6 +89,7 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 		{"preset on images too small", []string{"-data", tiny, "-epochs", "0"}, 1, `arch "lenet-6-12": layer 1 "conv5x5x6" on input 1×4×3`},
 		{"zero batch", []string{"-batch", "0"}, 2, "-batch 0: must be at least 1"},
 		{"negative batch", []string{"-batch", "-5"}, 2, "-batch -5: must be at least 1"},
+		{"huge batch", []string{"-batch", "9223372036854775807"}, 2, "-batch 9223372036854775807: at most 16777216"},
 		{"zero lr0", []string{"-lr0", "0"}, 2, "-lr0 0: must be a positive number"},
 		{"negative lr1", []string{"-lr1", "-0.1"}, 2, "-lr1 -0.1: must be a positive number"},
 		{"momentum 1", []string{"-momentum", "1"}, 2, "-momentum 1: must be in [0, 1)"},
@@ -97,6 +105,8 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 		{"init not safetensors", []string{"-data", tiny, "-init", notCkpt}, 1, notCkpt},
 		{"init truncated", []string{"-data", tiny, "-init", truncated}, 1, truncated},
 		{"init of another arch", []string{"-data", tiny, "-arch", "conv1x1x2,maxpool2,dense10", "-init", otherArch}, 1, `made for arch`},
+		{"init with NaN weights", []string{"-data", tiny, "-init", diverged}, 1, "conv1.weight[1] is NaN; training needs finite weights"},
+		{"init with a bad arch", []string{"-data", tiny, "-init", otherArch, "-arch", "conv1x1x2,dense11"}, 1, "-arch: arch"},
 		{"init missing", []string{"-data", tiny, "-init", "/no/such.safetensors"}, 1, "/no/such.safetensors"},
 		{"bad VKCNN_GPU", nil, 2, `VKCNN_GPU="x"`},
 	}

@@ -52,3 +52,11 @@ func (r *reporter) EpochEnd(s train.EpochStats) {
 	fmt.Fprintf(r.out, "epoch %d: train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.2fs  %.0f samples/s\n",
 		s.Epoch, s.TrainLoss, 100*s.TrainAcc, s.TestLoss, 100*s.TestAcc, s.Seconds, s.SamplesPerSecond)
 }
+
+// abort clears an unfinished progress bar, so that an error starts on a clean line.
+func (r *reporter) abort() {
+	if r.bar != nil {
+		r.bar.Clear()
+		r.bar = nil
+	}
+}

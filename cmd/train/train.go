@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 
 	"vkcnn/checkpoint"
 	"vkcnn/engine"
@@ -50,7 +51,7 @@ func (c *config) train(stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ecfg := engine.Config{Arch: arch, Batch: c.batch, Momentum: float32(c.momentum), Seed: uint32(c.seed), Train: trainSet, Test: testSet}
+	ecfg := engine.Config{Arch: arch, Batch: c.batch, Momentum: float32(c.momentum), Seed: uint32(c.seed) ^ uint32(c.seed>>32), Train: trainSet, Test: testSet}
 	eng, err := c.openEngine(ecfg, stderr)
 	if err != nil {
 		return err
@@ -70,8 +71,10 @@ func (c *config) train(stdout, stderr io.Writer) error {
 		Arch: arch, Epochs: c.epochs, Batch: c.batch, LR0: c.lr0, LR1: c.lr1, Seed: c.seed,
 		Shuffle: !c.noShuffle, Save: c.save, SaveFunc: checkpoint.Save,
 	}
-	stats, ev, err := train.Run(eng, trainSet.N, opts, newReporter(stdout))
+	rep := newReporter(stdout)
+	stats, ev, err := train.Run(eng, trainSet.N, opts, rep)
 	if err != nil {
+		rep.abort()
 		return err
 	}
 	if c.epochs == 0 {
@@ -107,17 +110,17 @@ func (c *config) train(stdout, stderr io.Writer) error {
 // model returns the arch for images of shape in and the starting parameters: from -init
 // when given (its arch unless -arch says otherwise), else a fresh init from -seed.
 func (c *config) model(in model.Shape) (*model.Arch, *model.Params, error) {
-	spec := c.arch
+	spec, from := c.arch, "-arch"
 	if c.init != "" && !c.archSet {
 		s, err := checkpoint.ReadArch(c.init)
 		if err != nil {
 			return nil, nil, err
 		}
-		spec = s
+		spec, from = s, "-init "+c.init
 	}
 	arch, err := model.Build(spec, in, mnist.Classes)
 	if err != nil {
-		return nil, nil, fmt.Errorf("-arch: %w", err)
+		return nil, nil, fmt.Errorf("%s: %w", from, err)
 	}
 	if c.init == "" {
 		return arch, arch.InitParams(c.seed), nil
@@ -125,6 +128,13 @@ func (c *config) model(in model.Shape) (*model.Arch, *model.Params, error) {
 	p, err := checkpoint.Load(c.init, arch)
 	if err != nil {
 		return nil, nil, err
+	}
+	for _, t := range p.Tensors {
+		for j, v := range t.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return nil, nil, fmt.Errorf("-init %s: %s[%d] is %v; training needs finite weights", c.init, t.Name, j, v)
+			}
+		}
 	}
 	return arch, p, nil
 }
