@@ -16,7 +16,8 @@ func convForwardCall(s model.ConvShape, a act) call {
 	return call{"conv2d_forward", Bytes(&p), dispatch{total: s.OutLen()}}
 }
 
-// convBackwardDataCall reads dOut·a'(y) where a fuses an activation.
+// convBackwardDataCall multiplies dIn by a'(x), x the layer's input, where a is the
+// activation before the layer, fused into the layer before that (see fusedAct).
 func convBackwardDataCall(s model.ConvShape, a act) call {
 	p := convParamsOf(s, a)
 	return call{"conv2d_backward_data", Bytes(&p), dispatch{total: s.InLen()}}
@@ -30,9 +31,9 @@ func convBackwardDataCall(s model.ConvShape, a act) call {
 const serialFilterTerms = 1024
 
 // convBackwardFilterCall: one workgroup per weight then one per bias, or for small sums
-// one thread per output; reads dOut·a'(y) where a fuses an activation.
-func convBackwardFilterCall(s model.ConvShape, a act) call {
-	p := convParamsOf(s, a)
+// one thread per output.
+func convBackwardFilterCall(s model.ConvShape) call {
+	p := convShapeParamsOf(s)
 	if s.N*s.OH()*s.OW() <= serialFilterTerms {
 		return call{"conv2d_backward_filter_serial", Bytes(&p), dispatch{total: s.WeightLen() + s.OC}}
 	}
@@ -45,27 +46,31 @@ func denseForwardCall(s model.DenseShape, a act) call {
 	return call{"dense_forward", Bytes(&p), dispatch{total: s.N * s.Out}}
 }
 
-// denseBackwardDataCall reads dOut·a'(y) where a fuses an activation.
+// denseBackwardDataCall multiplies dIn by a'(x), x the layer's input, where a is the
+// activation before the layer, fused into the layer before that (see fusedAct).
 func denseBackwardDataCall(s model.DenseShape, a act) call {
 	p := denseParamsOf(s, a)
 	return call{"dense_backward_data", Bytes(&p), dispatch{total: s.N * s.In}}
 }
 
-// denseBackwardWeightsCall: one thread per weight, then one per bias; reads dOut·a'(y)
-// where a fuses an activation.
-func denseBackwardWeightsCall(s model.DenseShape, a act) call {
-	p := denseParamsOf(s, a)
+// denseBackwardWeightsCall: one thread per weight, then one per bias.
+func denseBackwardWeightsCall(s model.DenseShape) call {
+	p := denseShapeParamsOf(s)
 	return call{"dense_backward_weights", Bytes(&p), dispatch{total: s.Out*s.In + s.Out}}
 }
 
-// poolCall: forward ops run a thread per output, backward ops a thread per input.
+// poolCall is maxpool_forward or avgpool_forward, a thread per output.
 func poolCall(name string, s model.PoolShape) call {
 	p := poolParamsOf(s)
-	total := s.OutLen()
-	if name == "maxpool_backward" || name == "avgpool_backward" {
-		total = s.InLen()
-	}
-	return call{name, Bytes(&p), dispatch{total: total}}
+	return call{name, Bytes(&p), dispatch{total: s.OutLen()}}
+}
+
+// poolBackwardCall is maxpool_backward or avgpool_backward, a thread per input; it
+// multiplies dIn by a'(x), x the pool's input, where a is the activation before the pool,
+// fused into the layer before that (see fusedAct).
+func poolBackwardCall(name string, s model.PoolShape, a act) call {
+	p := poolBackwardParams{poolParamsOf(s), a}
+	return call{name, Bytes(&p), dispatch{total: s.InLen()}}
 }
 
 // elementwiseCall is relu/sigmoid forward/backward over n values.
@@ -74,9 +79,22 @@ func elementwiseCall(name string, n int) call {
 	return call{name, Bytes(&p), dispatch{total: n}}
 }
 
-func dropoutCall(name string, n int, d model.DropoutParams, stepOffset int) call {
-	p := dropoutParams{Seed: d.Seed, Threshold: d.Threshold, Scale: d.Scale, StepOffset: u32(stepOffset), N: u32(n), Offset: d.Offset}
-	return call{name, Bytes(&p), dispatch{total: n}}
+// dropoutForwardCall is dropout_forward over n values.
+func dropoutForwardCall(n int, d model.DropoutParams, stepOffset int) call {
+	p := dropoutParamsOf(n, d, stepOffset)
+	return call{"dropout_forward", Bytes(&p), dispatch{total: n}}
+}
+
+// dropoutBackwardCall is dropout_backward over n values; it multiplies dIn by a'(x), x the
+// dropout's input, where a is the activation before it, fused into the layer before that
+// (see fusedAct).
+func dropoutBackwardCall(n int, d model.DropoutParams, stepOffset int, a act) call {
+	p := dropoutBackwardParams{dropoutParamsOf(n, d, stepOffset), a}
+	return call{"dropout_backward", Bytes(&p), dispatch{total: n}}
+}
+
+func dropoutParamsOf(n int, d model.DropoutParams, stepOffset int) dropoutParams {
+	return dropoutParams{Seed: d.Seed, Threshold: d.Threshold, Scale: d.Scale, StepOffset: u32(stepOffset), N: u32(n), Offset: d.Offset}
 }
 
 func softmaxCall(n, k int, scale float32) call {

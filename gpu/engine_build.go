@@ -34,13 +34,15 @@ type kernels struct {
 // layerKernels are one layer's forward and backward bindings (nil where not needed).
 // bwdParams holds every variant of the parameter-gradient kernel, by shader name (the
 // filter gradient has a serial variant for small batches, see convBackwardFilterCall).
-// A conv or dense layer followed by ReLU or Sigmoid fuses that activation (act, see
-// fusedAct): its forward writes the activation's output and its backward reads the
-// activation's output gradient; the activation layer is then fused and has no kernels.
+// A conv or dense layer followed by ReLU or Sigmoid may fuse that activation (act, see
+// fusedAct): its forward writes the activation's output, the activation layer is fused and
+// has no kernels, and the backward of the layer after the activation multiplies its input
+// gradient by act'(x) from its own input x (dAct), so the conv/dense backward reads the
+// gradient of its pre-activation output as is.
 type layerKernels struct {
 	fwd, bwdData *Binding
 	bwdParams    map[string]*Binding
-	act          act
+	act, dAct    act
 	fused        bool
 }
 
@@ -214,15 +216,30 @@ func (e *Engine) paramRange(buf *Buffer, tensor int) Range {
 	return buf.Range(4*s.offset, 4*s.size)
 }
 
-// fusedAct is the activation that layer i's kernels fuse: that of layer i+1 when layer i
-// is a conv or dense layer and layer i+1 a ReLU or Sigmoid, else actNone. Fusing saves
-// the activation's two dispatches and two barriers per step; the results are
-// bit-identical, since the kernels apply the activation shaders' own expressions.
+// fusedAct is the activation that layer i's forward fuses: that of layer i+1 when layer i
+// is a conv or dense layer, layer i+1 a ReLU or Sigmoid and layer i+2 produces the
+// activation's output gradient with a kernel that can apply its derivative (gradProducer),
+// else actNone. Layer i+2's backward then multiplies its dIn by act'(x) once per value, x
+// being its input (the activation's output), and layer i's backward reads that gradient
+// as is. Fusing saves the activation's two dispatches and two barriers per step; the
+// results are bit-identical, since the kernels apply the activation shaders' own
+// expressions. An activation that ends the network (or precedes another activation) runs
+// unfused.
 func fusedAct(a *model.Arch, i int) act {
-	if i < 0 || i+1 >= len(a.Layers) || !a.Layers[i].HasParams() {
+	if i < 0 || i+2 >= len(a.Layers) || !a.Layers[i].HasParams() || !gradProducer(a.Layers[i+2].Kind) {
 		return actNone
 	}
 	return actOf(a.Layers[i+1].Kind)
+}
+
+// gradProducer reports whether the backward kernel of a layer kind takes an `act` push
+// field and applies that activation's derivative to its dIn.
+func gradProducer(k model.Kind) bool {
+	switch k {
+	case model.MaxPool, model.AvgPool, model.Dropout, model.Conv, model.Dense:
+		return true
+	}
+	return false
 }
 
 // needsInputGrad reports whether layer i must pass a gradient to its input: only when some
@@ -242,12 +259,13 @@ func (e *Engine) bindKernels(b *builder) {
 	pi := 0
 	for i := range a.Layers {
 		l := &a.Layers[i]
-		lk := layerKernels{act: fusedAct(a, i), fused: fusedAct(a, i-1) != actNone}
+		lk := layerKernels{act: fusedAct(a, i), dAct: fusedAct(a, i-2), fused: fusedAct(a, i-1) != actNone}
 		if lk.fused {
 			k.layers = append(k.layers, lk)
 			continue
 		}
-		// A fused conv/dense layer's output is its activation's: y = act(x∗w+b).
+		// A fused conv/dense layer's output is its activation's: y = act(x∗w+b); the
+		// gradient buffer beside it holds that of x∗w+b (the next producer applied act').
 		o := i + 1
 		if lk.act != actNone {
 			o = i + 2
@@ -267,15 +285,14 @@ func (e *Engine) bindKernels(b *builder) {
 			if l.Kind == model.Dense {
 				prefix, bwdParams = "dense", []string{"dense_backward_weights"}
 			}
-			// The backward kernels' last binding is the activation's output y, read
-			// only with a fused activation (else any valid read-only buffer: the same).
 			lk.fwd = b.bind(prefix+"_forward", y, x, w, bias)
 			lk.bwdParams = map[string]*Binding{}
 			for _, name := range bwdParams {
-				lk.bwdParams[name] = b.bind(name, dw, db, dy, x, y)
+				lk.bwdParams[name] = b.bind(name, dw, db, dy, x)
 			}
+			// The producers' last binding is their input x, read only with dAct ≠ 0.
 			if grad {
-				lk.bwdData = b.bind(prefix+"_backward_data", dx, dy, w, y)
+				lk.bwdData = b.bind(prefix+"_backward_data", dx, dy, w, x)
 			}
 		case model.ReLU, model.Sigmoid:
 			lk.fwd = b.bind(l.Kind.String()+"_forward", y, x)
@@ -285,17 +302,17 @@ func (e *Engine) bindKernels(b *builder) {
 		case model.MaxPool:
 			lk.fwd = b.bind("maxpool_forward", y, B.argmax[i].All(), x)
 			if grad {
-				lk.bwdData = b.bind("maxpool_backward", dx, dy, B.argmax[i].All())
+				lk.bwdData = b.bind("maxpool_backward", dx, dy, B.argmax[i].All(), x)
 			}
 		case model.AvgPool:
 			lk.fwd = b.bind("avgpool_forward", y, x)
 			if grad {
-				lk.bwdData = b.bind("avgpool_backward", dx, dy)
+				lk.bwdData = b.bind("avgpool_backward", dx, dy, x)
 			}
 		case model.Dropout:
 			lk.fwd = b.bind("dropout_forward", y, x, B.ctrl.All())
 			if grad {
-				lk.bwdData = b.bind("dropout_backward", dx, dy, B.ctrl.All())
+				lk.bwdData = b.bind("dropout_backward", dx, dy, B.ctrl.All(), x)
 			}
 		}
 		k.layers = append(k.layers, lk)

@@ -115,7 +115,7 @@ func (e *Engine) recordForward(c *Commands, n, off int, training bool) {
 			if training {
 				d = model.NewDropoutParams(l.P, e.cfg.Seed, 0)
 			}
-			op = dropoutCall("dropout_forward", n*l.Out.Len(), d, off)
+			op = dropoutForwardCall(n*l.Out.Len(), d, off)
 		}
 		c.record(lk.fwd, op)
 		c.Barrier()
@@ -123,17 +123,17 @@ func (e *Engine) recordForward(c *Commands, n, off int, training bool) {
 }
 
 // recordBackward records the layers' backward ops, last first, a barrier after each
-// layer that recorded any. A fused activation records nothing: the layer before reads its
-// output gradient directly.
+// layer that recorded any. A fused activation records nothing: the layer after it applies
+// its derivative (dAct) and the layer before reads the result directly.
 func (e *Engine) recordBackward(c *Commands, n, off int) {
 	for i := len(e.arch.Layers) - 1; i >= 0; i-- {
 		l := &e.arch.Layers[i]
 		lk := e.k.layers[i]
 		recorded := false
 		if lk.bwdParams != nil {
-			op := denseBackwardWeightsCall(l.DenseShape(n), lk.act)
+			op := denseBackwardWeightsCall(l.DenseShape(n))
 			if l.Kind == model.Conv {
-				op = convBackwardFilterCall(l.ConvShape(n), lk.act)
+				op = convBackwardFilterCall(l.ConvShape(n))
 			}
 			c.record(lk.bwdParams[op.name], op)
 			recorded = true
@@ -142,15 +142,15 @@ func (e *Engine) recordBackward(c *Commands, n, off int) {
 			var op call
 			switch l.Kind {
 			case model.Conv:
-				op = convBackwardDataCall(l.ConvShape(n), lk.act)
+				op = convBackwardDataCall(l.ConvShape(n), lk.dAct)
 			case model.Dense:
-				op = denseBackwardDataCall(l.DenseShape(n), lk.act)
+				op = denseBackwardDataCall(l.DenseShape(n), lk.dAct)
 			case model.ReLU, model.Sigmoid:
 				op = elementwiseCall(l.Kind.String()+"_backward", n*l.Out.Len())
 			case model.MaxPool, model.AvgPool:
-				op = poolCall(l.Kind.String()+"_backward", l.PoolShape(n))
+				op = poolBackwardCall(l.Kind.String()+"_backward", l.PoolShape(n), lk.dAct)
 			case model.Dropout:
-				op = dropoutCall("dropout_backward", n*l.Out.Len(), model.NewDropoutParams(l.P, e.cfg.Seed, 0), off)
+				op = dropoutBackwardCall(n*l.Out.Len(), model.NewDropoutParams(l.P, e.cfg.Seed, 0), off, lk.dAct)
 			}
 			c.record(lk.bwdData, op)
 			recorded = true

@@ -92,12 +92,15 @@ func runBothWG(t *testing.T, arch string, batch, samples, epochs int, momentum f
 // so weights drift apart by float32 rounding amplified over the steps: tolerance
 // |gpu − cpu| ≤ 1e-4 + 1e-3·|cpu| per weight, and the loss curves within 1e-4 relative.
 // Dropout masks must be identical for that to hold. Every preset and layer strings with
-// the other layer kinds and every fusion (see fusedAct): conv+sigmoid and dense+sigmoid
-// with an input gradient, an activation after a fused one (not fused), a fused last layer.
+// the other layer kinds and every fusion (see fusedAct), each producer applying ReLU' and
+// sigmoid' (avgpool, maxpool, dropout, conv and dense backward data), a conv that both
+// applies one and fuses one, and the activations that run unfused: one before another
+// activation and one that ends the network.
 func TestEngineMatchesCPU(t *testing.T) {
 	archs := []string{
 		"conv3x3x4:same,sigmoid,avgpool2,conv3x5x5:full,relu,maxpool3,dense16,relu,dense10",
 		"conv3x3x3,relu,conv3x3x4:same,sigmoid,maxpool2,dense12,sigmoid,relu,dense10,sigmoid",
+		"conv3x3x4,relu,dropout0.3,conv3x3x3,sigmoid,dropout0.5,dense12,sigmoid,dense10",
 	}
 	for name := range model.Presets {
 		archs = append(archs, name)
@@ -213,7 +216,8 @@ func TestEngineProfile(t *testing.T) {
 		"softmax_cross_entropy": 1, "step_stats": 1, "dense_backward_weights": 1, "dense_backward_data": 1,
 		"maxpool_backward": 2, "conv2d_backward_filter": 1, "conv2d_backward_filter_serial": 1,
 		"conv2d_backward_data": 1, "sgd_update": 1,
-	}, count, "16 dispatches: both ReLUs fused into their convs; conv1 needs no input gradient; "+
+	}, count, "16 dispatches: both ReLUs fused into their convs (maxpool_backward applies relu'); "+
+		"conv1 needs no input gradient; "+
 		"conv2's 16·8·8 = 1,024 terms per weight sum serially")
 	assert.InEpsilon(t, total, sum, 1e-6)
 	p, err := e.Params()

@@ -12,29 +12,33 @@ import (
 	"vkcnn/model"
 )
 
-// The fused kernels (a conv or dense layer with the ReLU or sigmoid after it, see
-// fusedAct) are checked two ways on each shape: against the CPU reference of the pair of
-// ops they replace, within the parity suite's tolerances, and against the GPU's own
-// unfused pair of dispatches, bit for bit — the fused kernels apply the activation
-// shaders' expressions in the same order, so fusing changes no result of the engine.
+// A ReLU or sigmoid after a conv or dense layer is fused (see fusedAct): the layer's
+// forward writes act(v), and the backward of the layer after the activation (the producer
+// of the activation's output gradient) multiplies its dIn by act'(x), x being its own
+// input, the activation's output. Both halves are checked on each shape against the CPU
+// reference of the pair of ops they replace, within the parity suite's tolerances, and
+// against the GPU's own unfused pair of dispatches, bit for bit — the fused kernels apply
+// the activation shaders' expressions in the same order, so fusing changes no result of
+// the engine.
 
 // fusedTol is |got − ref| ≤ Atol + Rtol·|ref|, the tolerance of the layer's own op in
 // internal/optest (the CPU and the GPU sum in different orders): ReLU only selects values,
 // the sigmoid's slope is at most 1/4 and adds its exponential's few ulp (5e-6 relative,
-// as optest's sigmoid tolerance), and the backward gradients dOut·act'(y) are the same
-// float32 products on both sides.
+// as optest's sigmoid tolerance), and act'(x) multiplies both sides' dIn by the same
+// float32 factors in the same order.
 type fusedTol struct{ atol, rtol float64 }
 
 var (
 	fusedConvForwardTol = fusedTol{1e-5 + 1e-7, 1e-4 + 5e-6}
 	fusedConvDataTol    = fusedTol{1e-5, 1e-4}
-	fusedConvFilterTol  = fusedTol{4e-5, 1e-4} // dOut scaled by 1/√(N·OH·OW), as in optest
 	fusedDenseTol       = fusedTol{2e-5 + 1e-7, 1e-4 + 5e-6}
+	// Pools and dropout sum nothing; only avgpool's 1/Size² may differ (GPU division is
+	// not correctly rounded) by a few ulp.
+	fusedSelectTol = fusedTol{1e-7, 1e-6}
 )
 
-// fusedConvShapes: batch 1, 3 and 64, the default network's layers (conv1 at batch 1 and
-// conv2 at batch 3 take the serial filter gradient, the batch-64 shapes the workgroup
-// reduction), valid, same and full padding, odd and non-square sizes.
+// fusedConvShapes: batch 1, 3 and 64, the default network's layers, valid, same and full
+// padding, odd and non-square sizes.
 var fusedConvShapes = []model.ConvShape{
 	{N: 1, C: 1, H: 28, W: 28, OC: 6, KH: 5, KW: 5},
 	{N: 3, C: 6, H: 12, W: 12, OC: 12, KH: 5, KW: 5},
@@ -50,6 +54,15 @@ var fusedDenseShapes = []model.DenseShape{
 	{N: 3, In: 7, Out: 5},
 	{N: 64, In: 128, Out: 16},
 	{N: 64, In: 30, Out: 100},
+}
+
+// fusedPoolShapes: the default network's pools at batch 64 and 1, floor remainder rows and
+// columns (dIn 0 there whatever x is), a 3×3 window.
+var fusedPoolShapes = []model.PoolShape{
+	{N: 64, C: 6, H: 24, W: 24, Size: 2},
+	{N: 1, C: 12, H: 8, W: 8, Size: 2},
+	{N: 3, C: 2, H: 7, W: 9, Size: 2},
+	{N: 2, C: 3, H: 10, W: 9, Size: 3},
 }
 
 // fusedActs are the activations a kernel fuses, with their CPU and GPU ops.
@@ -68,7 +81,7 @@ var fusedActs = []struct {
 		(*Ops).SigmoidForward, (*Ops).SigmoidBackward},
 }
 
-func TestFusedConv(t *testing.T) {
+func TestFusedConvForward(t *testing.T) {
 	o := NewOps(testDevice(t))
 	for si, s := range fusedConvShapes {
 		for _, f := range fusedActs {
@@ -80,7 +93,6 @@ func TestFusedConv(t *testing.T) {
 				w := randSlice(r, s.WeightLen(), -bound, bound)
 				b := randSlice(r, s.OC, -bound, bound)
 
-				// Forward: y = act(conv(in)).
 				y := nanSlice(s.OutLen())
 				require.NoError(t, o.conv2DForwardAct(y, in, w, b, s, f.a))
 				z, ref := make([]float32, s.OutLen()), make([]float32, s.OutLen())
@@ -91,47 +103,12 @@ func TestFusedConv(t *testing.T) {
 				require.NoError(t, o.Conv2DForward(gz, in, w, b, s))
 				require.NoError(t, f.gpuFwd(o, pair, gz))
 				requireSameBits(t, "y vs the gpu pair", y, pair)
-
-				// Backward from dY, the activation's output gradient, and y itself.
-				dY := randSlice(r, s.OutLen(), -1, 1)
-				dZ := make([]float32, s.OutLen())
-				f.bwd(dZ, dY, y)
-				gdZ := nanSlice(s.OutLen())
-				require.NoError(t, f.gpuBwd(o, gdZ, dY, y))
-
-				dIn := nanSlice(s.InLen())
-				require.NoError(t, o.conv2DBackwardDataAct(dIn, dY, w, y, s, f.a))
-				refIn := make([]float32, s.InLen())
-				cpu.Conv2DBackwardData(refIn, dZ, w, s)
-				expectClose(t, "dIn vs cpu", dIn, refIn, fusedConvDataTol)
-				pairIn := nanSlice(s.InLen())
-				require.NoError(t, o.Conv2DBackwardData(pairIn, gdZ, w, s))
-				requireSameBits(t, "dIn vs the gpu pair", dIn, pairIn)
-
-				// The filter gradient sums N·OH·OW terms: scale dY so that dW stays of
-				// order one, as optest does.
-				scale := float32(1 / math.Sqrt(float64(s.N*s.OH()*s.OW())))
-				for i := range dY {
-					dY[i] *= scale
-				}
-				f.bwd(dZ, dY, y)
-				require.NoError(t, f.gpuBwd(o, gdZ, dY, y))
-				dW, dB := nanSlice(s.WeightLen()), nanSlice(s.OC)
-				require.NoError(t, o.conv2DBackwardFilterAct(dW, dB, dY, in, y, s, f.a))
-				refW, refB := make([]float32, s.WeightLen()), make([]float32, s.OC)
-				cpu.Conv2DBackwardFilter(refW, refB, dZ, in, s)
-				expectClose(t, "dW vs cpu", dW, refW, fusedConvFilterTol)
-				expectClose(t, "dB vs cpu", dB, refB, fusedConvFilterTol)
-				pairW, pairB := nanSlice(s.WeightLen()), nanSlice(s.OC)
-				require.NoError(t, o.Conv2DBackwardFilter(pairW, pairB, gdZ, in, s))
-				requireSameBits(t, "dW vs the gpu pair", dW, pairW)
-				requireSameBits(t, "dB vs the gpu pair", dB, pairB)
 			})
 		}
 	}
 }
 
-func TestFusedDense(t *testing.T) {
+func TestFusedDenseForward(t *testing.T) {
 	o := NewOps(testDevice(t))
 	for si, s := range fusedDenseShapes {
 		for _, f := range fusedActs {
@@ -152,55 +129,133 @@ func TestFusedDense(t *testing.T) {
 				require.NoError(t, o.DenseForward(gz, in, w, b, s))
 				require.NoError(t, f.gpuFwd(o, pair, gz))
 				requireSameBits(t, "y vs the gpu pair", y, pair)
-
-				dY := randSlice(r, s.N*s.Out, -1, 1)
-				dZ := make([]float32, s.N*s.Out)
-				f.bwd(dZ, dY, y)
-				gdZ := nanSlice(s.N * s.Out)
-				require.NoError(t, f.gpuBwd(o, gdZ, dY, y))
-
-				dIn := nanSlice(s.N * s.In)
-				require.NoError(t, o.denseBackwardDataAct(dIn, dY, w, y, s, f.a))
-				refIn := make([]float32, s.N*s.In)
-				cpu.DenseBackwardData(refIn, dZ, w, s)
-				expectClose(t, "dIn vs cpu", dIn, refIn, fusedDenseTol)
-				pairIn := nanSlice(s.N * s.In)
-				require.NoError(t, o.DenseBackwardData(pairIn, gdZ, w, s))
-				requireSameBits(t, "dIn vs the gpu pair", dIn, pairIn)
-
-				dW, dB := nanSlice(s.Out*s.In), nanSlice(s.Out)
-				require.NoError(t, o.denseBackwardWeightsAct(dW, dB, dY, in, y, s, f.a))
-				refW, refB := make([]float32, s.Out*s.In), make([]float32, s.Out)
-				cpu.DenseBackwardWeights(refW, refB, dZ, in, s)
-				expectClose(t, "dW vs cpu", dW, refW, fusedDenseTol)
-				expectClose(t, "dB vs cpu", dB, refB, fusedDenseTol)
-				pairW, pairB := nanSlice(s.Out*s.In), nanSlice(s.Out)
-				require.NoError(t, o.DenseBackwardWeights(pairW, pairB, gdZ, in, s))
-				requireSameBits(t, "dW vs the gpu pair", dW, pairW)
-				requireSameBits(t, "dB vs the gpu pair", dB, pairB)
 			})
 		}
 	}
 }
 
-// TestFusedReLUMasksExactly: the fused backward keeps dOut exactly where y > 0 and gives
-// +0 elsewhere (y = 0 or −0), the CPU's ReLUBackward rule; with act 0 it reads dOut as is.
+// producerCase is one backward kernel that applies an activation's derivative to its dIn:
+// its plain CPU reference and GPU op, and the GPU op with act, over dOut (outLen values)
+// and the forward input x.
+type producerCase struct {
+	name   string
+	x      []float32
+	outLen int
+	tol    fusedTol
+	cpu    func(dIn, dOut []float32)
+	gpu    func(o *Ops, dIn, dOut []float32) error
+	gpuAct func(o *Ops, dIn, dOut, x []float32, a act) error
+}
+
+// producerCases are every producer kernel on its shapes, with forward inputs drawn by
+// newX (max-pool's argmax is that of its x, as the engine's).
+func producerCases(r *rng.Source, newX func(n int) []float32) []producerCase {
+	var cs []producerCase
+	for _, s := range fusedPoolShapes {
+		x := newX(s.InLen())
+		out, am := make([]float32, s.OutLen()), make([]int32, s.OutLen())
+		cpu.MaxPoolForward(out, am, x, s)
+		shape := fmt.Sprintf("N%d_C%d_%dx%d_size%d", s.N, s.C, s.H, s.W, s.Size)
+		cs = append(cs, producerCase{"maxpool_backward/" + shape, x, s.OutLen(), fusedSelectTol,
+			func(dIn, dOut []float32) { cpu.MaxPoolBackward(dIn, dOut, am, s) },
+			func(o *Ops, dIn, dOut []float32) error { return o.MaxPoolBackward(dIn, dOut, am, s) },
+			func(o *Ops, dIn, dOut, x []float32, a act) error {
+				return o.maxPoolBackwardAct(dIn, dOut, am, x, s, a)
+			}})
+		cs = append(cs, producerCase{"avgpool_backward/" + shape, newX(s.InLen()), s.OutLen(), fusedSelectTol,
+			func(dIn, dOut []float32) { cpu.AvgPoolBackward(dIn, dOut, s) },
+			func(o *Ops, dIn, dOut []float32) error { return o.AvgPoolBackward(dIn, dOut, s) },
+			func(o *Ops, dIn, dOut, x []float32, a act) error { return o.avgPoolBackwardAct(dIn, dOut, x, s, a) }})
+	}
+	for _, n := range []int{1, 3000} {
+		d := model.NewDropoutParams(0.5, 42, 7)
+		d.Offset = 100
+		cs = append(cs, producerCase{fmt.Sprintf("dropout_backward/n%d", n), newX(n), n, fusedSelectTol,
+			func(dIn, dOut []float32) { cpu.DropoutBackward(dIn, dOut, d) },
+			func(o *Ops, dIn, dOut []float32) error { return o.DropoutBackward(dIn, dOut, d) },
+			func(o *Ops, dIn, dOut, x []float32, a act) error { return o.dropoutBackwardAct(dIn, dOut, x, d, a) }})
+	}
+	for _, s := range fusedConvShapes {
+		bound := float32(1 / math.Sqrt(float64(s.C*s.KH*s.KW)))
+		w := randSlice(r, s.WeightLen(), -bound, bound)
+		cs = append(cs, producerCase{
+			fmt.Sprintf("conv2d_backward_data/N%d_C%d_%dx%d_OC%d_k%dx%d_pad%dx%d", s.N, s.C, s.H, s.W, s.OC, s.KH, s.KW, s.PadH, s.PadW),
+			newX(s.InLen()), s.OutLen(), fusedConvDataTol,
+			func(dIn, dOut []float32) { cpu.Conv2DBackwardData(dIn, dOut, w, s) },
+			func(o *Ops, dIn, dOut []float32) error { return o.Conv2DBackwardData(dIn, dOut, w, s) },
+			func(o *Ops, dIn, dOut, x []float32, a act) error {
+				return o.conv2DBackwardDataAct(dIn, dOut, w, x, s, a)
+			}})
+	}
+	for _, s := range fusedDenseShapes {
+		bound := float32(1 / math.Sqrt(float64(s.In)))
+		w := randSlice(r, s.Out*s.In, -bound, bound)
+		cs = append(cs, producerCase{fmt.Sprintf("dense_backward_data/N%d_in%d_out%d", s.N, s.In, s.Out),
+			newX(s.N * s.In), s.N * s.Out, fusedDenseTol,
+			func(dIn, dOut []float32) { cpu.DenseBackwardData(dIn, dOut, w, s) },
+			func(o *Ops, dIn, dOut []float32) error { return o.DenseBackwardData(dIn, dOut, w, s) },
+			func(o *Ops, dIn, dOut, x []float32, a act) error {
+				return o.denseBackwardDataAct(dIn, dOut, w, x, s, a)
+			}})
+	}
+	return cs
+}
+
+// TestFusedProducers: each producer kernel with act gives cpu.XBackward followed by the
+// activation's CPU backward (on x, the activation's output), and bit for bit the GPU's
+// XBackward followed by relu_backward/sigmoid_backward.
+func TestFusedProducers(t *testing.T) {
+	o := NewOps(testDevice(t))
+	for fi, f := range fusedActs {
+		r := rng.New(uint64(300 + fi))
+		// x is the activation's output: act(z) of random z (for ReLU, half exact zeros).
+		actOut := func(n int) []float32 {
+			x := make([]float32, n)
+			f.fwd(x, randSlice(r, n, -3, 3), nil)
+			return x
+		}
+		for _, c := range producerCases(r, actOut) {
+			t.Run(f.name+"/"+c.name, func(t *testing.T) {
+				x, n := c.x, len(c.x)
+				dOut := randSlice(r, c.outLen, -1, 1)
+
+				dIn := nanSlice(n)
+				require.NoError(t, c.gpuAct(o, dIn, dOut, x, f.a))
+				g, ref := make([]float32, n), make([]float32, n)
+				c.cpu(g, dOut)
+				f.bwd(ref, g, x)
+				expectClose(t, "dIn vs cpu", dIn, ref, c.tol)
+
+				gg, pair := nanSlice(n), nanSlice(n)
+				require.NoError(t, c.gpu(o, gg, dOut))
+				require.NoError(t, f.gpuBwd(o, pair, gg, x))
+				requireSameBits(t, "dIn vs the gpu pair", dIn, pair)
+
+				plain := nanSlice(n)
+				require.NoError(t, c.gpuAct(o, plain, dOut, x, actNone))
+				requireSameBits(t, "act 0 vs the plain op", plain, gg)
+			})
+		}
+	}
+}
+
+// TestFusedReLUMasksExactly: a producer with act ReLU keeps dIn exactly where x > 0 and
+// gives +0 elsewhere (x = 0, −0 or NaN), the CPU's ReLUBackward rule.
 func TestFusedReLUMasksExactly(t *testing.T) {
 	o := NewOps(testDevice(t))
-	s := model.DenseShape{N: 1, In: 1, Out: 6}
-	w := []float32{1, 1, 1, 1, 1, 1}
-	dY := []float32{3, -5, 7, 11, -13, 17}
-	y := []float32{0.5, 0, float32(math.Copysign(0, -1)), 1e-30, 2, 0}
-	dW, dB := nanSlice(6), nanSlice(6)
-	require.NoError(t, o.denseBackwardWeightsAct(dW, dB, dY, []float32{1}, y, s, actReLU))
-	want := []float32{3, 0, 0, 11, -13, 0}
-	requireSameBits(t, "dW", dW, want)
-	requireSameBits(t, "dB", dB, want)
-	require.NoError(t, o.DenseBackwardWeights(dW, dB, dY, []float32{1}, s))
-	requireSameBits(t, "dW without act", dW, dY)
-	dIn := nanSlice(1)
-	require.NoError(t, o.denseBackwardDataAct(dIn, dY, w, y, s, actReLU))
-	requireSameBits(t, "dIn", dIn, []float32{3 + 11 - 13})
+	s := model.DenseShape{N: 1, In: 7, Out: 1}
+	w := []float32{3, -5, 7, 11, -13, 17, -19}
+	nan := float32(math.NaN())
+	x := []float32{0.5, 0, float32(math.Copysign(0, -1)), 1e-30, 2, 0, nan}
+	dIn := nanSlice(7)
+	require.NoError(t, o.denseBackwardDataAct(dIn, []float32{1}, w, x, s, actReLU))
+	want := []float32{3, 0, 0, 11, -13, 0, 0}
+	requireSameBits(t, "dIn", dIn, want)
+	ref := nanSlice(7)
+	cpu.ReLUBackward(ref, w, x)
+	requireSameBits(t, "cpu.ReLUBackward", ref, want)
+	require.NoError(t, o.denseBackwardDataAct(dIn, []float32{1}, w, x, s, actNone))
+	requireSameBits(t, "dIn without act", dIn, w)
 }
 
 // expectClose fails t when some got[i] is off ref[i] by more than tol, naming the first

@@ -24,15 +24,16 @@ func (o *Ops) Conv2DBackwardData(dIn, dOut, w []float32, s model.ConvShape) erro
 	return o.conv2DBackwardDataAct(dIn, dOut, w, noAct, s, actNone)
 }
 
-// conv2DBackwardDataAct is Conv2DBackwardData of dOut·a'(y), where y (N,OC,OH,OW) is the
-// fused activation's output (unread, any length, for actNone).
-func (o *Ops) conv2DBackwardDataAct(dIn, dOut, w, y []float32, s model.ConvShape, a act) error {
+// conv2DBackwardDataAct is Conv2DBackwardData with dIn multiplied by a'(x), where x
+// (N,C,H,W), the layer's input, is the output of the activation a (unread, any length,
+// for actNone).
+func (o *Ops) conv2DBackwardDataAct(dIn, dOut, w, x []float32, s model.ConvShape, a act) error {
 	need(len(dIn), s.InLen())
 	need(len(dOut), s.OutLen())
 	need(len(w), s.WeightLen())
-	needAct(len(y), s.OutLen(), a)
+	needAct(len(x), s.InLen(), a)
 	return o.run(convBackwardDataCall(s, a),
-		output("dIn", dIn), input("dOut", dOut), input("w", w), input("y", y))
+		output("dIn", dIn), input("dOut", dOut), input("w", w), input("x", x))
 }
 
 // Conv2DBackwardFilter runs conv2d_backward_filter.comp, one workgroup per weight and
@@ -40,17 +41,10 @@ func (o *Ops) conv2DBackwardDataAct(dIn, dOut, w, y []float32, s model.ConvShape
 // output (see convBackwardFilterCall): dOut, in → dW (OC,C,KH,KW), dB (OC), summed over
 // the batch.
 func (o *Ops) Conv2DBackwardFilter(dW, dB, dOut, in []float32, s model.ConvShape) error {
-	return o.conv2DBackwardFilterAct(dW, dB, dOut, in, noAct, s, actNone)
-}
-
-// conv2DBackwardFilterAct is Conv2DBackwardFilter of dOut·a'(y), where y (N,OC,OH,OW) is
-// the fused activation's output (unread, any length, for actNone).
-func (o *Ops) conv2DBackwardFilterAct(dW, dB, dOut, in, y []float32, s model.ConvShape, a act) error {
 	need(len(dW), s.WeightLen())
 	need(len(dB), s.OC)
 	need(len(dOut), s.OutLen())
 	need(len(in), s.InLen())
-	needAct(len(y), s.OutLen(), a)
-	return o.run(convBackwardFilterCall(s, a),
-		output("dW", dW), output("dB", dB), input("dOut", dOut), input("in", in), input("y", y))
+	return o.run(convBackwardFilterCall(s),
+		output("dW", dW), output("dB", dB), input("dOut", dOut), input("in", in))
 }

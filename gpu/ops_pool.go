@@ -15,11 +15,18 @@ func (o *Ops) MaxPoolForward(out []float32, argmax []int32, in []float32, s mode
 // MaxPoolBackward runs maxpool_backward.comp, one thread per input value:
 // dIn = 0 except dIn[argmax[j]] = dOut[j].
 func (o *Ops) MaxPoolBackward(dIn, dOut []float32, argmax []int32, s model.PoolShape) error {
+	return o.maxPoolBackwardAct(dIn, dOut, argmax, noAct, s, actNone)
+}
+
+// maxPoolBackwardAct is MaxPoolBackward with dIn multiplied by a'(x), where x (N,C,H,W),
+// the pool's input, is the output of the activation a (unread, any length, for actNone).
+func (o *Ops) maxPoolBackwardAct(dIn, dOut []float32, argmax []int32, x []float32, s model.PoolShape, a act) error {
 	need(len(dIn), s.InLen())
 	need(len(dOut), s.OutLen())
 	need(len(argmax), s.OutLen())
-	return o.run(poolCall("maxpool_backward", s),
-		output("dIn", dIn), input("dOut", dOut), input("argmax", argmax))
+	needAct(len(x), s.InLen(), a)
+	return o.run(poolBackwardCall("maxpool_backward", s, a),
+		output("dIn", dIn), input("dOut", dOut), input("argmax", argmax), input("x", x))
 }
 
 // AvgPoolForward runs avgpool_forward.comp, one thread per output value: the window mean.
@@ -33,8 +40,15 @@ func (o *Ops) AvgPoolForward(out, in []float32, s model.PoolShape) error {
 // AvgPoolBackward runs avgpool_backward.comp, one thread per input value: dOut/Size² of
 // the input's window, 0 outside every window.
 func (o *Ops) AvgPoolBackward(dIn, dOut []float32, s model.PoolShape) error {
+	return o.avgPoolBackwardAct(dIn, dOut, noAct, s, actNone)
+}
+
+// avgPoolBackwardAct is AvgPoolBackward with dIn multiplied by a'(x), where x (N,C,H,W),
+// the pool's input, is the output of the activation a (unread, any length, for actNone).
+func (o *Ops) avgPoolBackwardAct(dIn, dOut, x []float32, s model.PoolShape, a act) error {
 	need(len(dIn), s.InLen())
 	need(len(dOut), s.OutLen())
-	return o.run(poolCall("avgpool_backward", s),
-		output("dIn", dIn), input("dOut", dOut))
+	needAct(len(x), s.InLen(), a)
+	return o.run(poolBackwardCall("avgpool_backward", s, a),
+		output("dIn", dIn), input("dOut", dOut), input("x", x))
 }

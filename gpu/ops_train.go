@@ -8,17 +8,24 @@ import "vkcnn/model"
 func (o *Ops) DropoutForward(out, in []float32, d model.DropoutParams) error {
 	need(len(out), len(in))
 	ctrl := Control{GlobalStepBase: d.Step}
-	return o.run(dropoutCall("dropout_forward", len(in), d, 0),
+	return o.run(dropoutForwardCall(len(in), d, 0),
 		output("out", out), input("in", in), controlArg(&ctrl))
 }
 
 // DropoutBackward runs dropout_backward.comp: dIn[i] = dOut[i]·Scale where the same mask
 // keeps element i, else 0.
 func (o *Ops) DropoutBackward(dIn, dOut []float32, d model.DropoutParams) error {
+	return o.dropoutBackwardAct(dIn, dOut, noAct, d, actNone)
+}
+
+// dropoutBackwardAct is DropoutBackward with dIn multiplied by a'(x), where x, the
+// dropout's input, is the output of the activation a (unread, any length, for actNone).
+func (o *Ops) dropoutBackwardAct(dIn, dOut, x []float32, d model.DropoutParams, a act) error {
 	need(len(dIn), len(dOut))
+	needAct(len(x), len(dOut), a)
 	ctrl := Control{GlobalStepBase: d.Step}
-	return o.run(dropoutCall("dropout_backward", len(dOut), d, 0),
-		output("dIn", dIn), input("dOut", dOut), controlArg(&ctrl))
+	return o.run(dropoutBackwardCall(len(dOut), d, 0, a),
+		output("dIn", dIn), input("dOut", dOut), controlArg(&ctrl), input("x", x))
 }
 
 // controlArg is a Control value as a read-only buffer argument.

@@ -12,9 +12,10 @@ type nParams struct {
 	N uint32
 }
 
-// act is the activation a conv or dense kernel fuses (push-constant field `act`): the
-// forward kernels write act(v), the backward kernels read dOut·act'(y) from the
-// activation's output y.
+// act is an activation fused into the kernels around it (push-constant field `act`): the
+// conv or dense forward kernel before it writes act(v), and the backward kernel of the
+// layer after it (the activation's output gradient's producer) multiplies its dIn by
+// act'(x) from its own input x, the activation's output.
 type act uint32
 
 const (
@@ -34,26 +35,43 @@ func actOf(k model.Kind) act {
 	return actNone
 }
 
-// convParams is the block of conv2d_forward, conv2d_backward_data,
-// conv2d_backward_filter and conv2d_backward_filter_serial:
-// `uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW, act`.
-type convParams struct {
+// convShapeParams is the block of conv2d_backward_filter and
+// conv2d_backward_filter_serial: `uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW`.
+type convShapeParams struct {
 	N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW uint32
-	Act                                        act
 }
 
-func convParamsOf(s model.ConvShape, a act) convParams {
-	return convParams{
+func convShapeParamsOf(s model.ConvShape) convShapeParams {
+	return convShapeParams{
 		N: u32(s.N), C: u32(s.C), H: u32(s.H), W: u32(s.W),
 		OC: u32(s.OC), KH: u32(s.KH), KW: u32(s.KW), PadH: u32(s.PadH), PadW: u32(s.PadW),
-		OH: u32(s.OH()), OW: u32(s.OW()), Act: a,
+		OH: u32(s.OH()), OW: u32(s.OW()),
 	}
 }
 
-// poolParams is the block of maxpool_forward, maxpool_backward, avgpool_forward and
-// avgpool_backward: `uint N, C, H, W, Size, OH, OW`.
+// convParams is the block of conv2d_forward (Act: applied to the output) and
+// conv2d_backward_data (Act: its derivative applied to dIn, from the input):
+// `uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW, act`.
+type convParams struct {
+	convShapeParams
+	Act act
+}
+
+func convParamsOf(s model.ConvShape, a act) convParams {
+	return convParams{convShapeParamsOf(s), a}
+}
+
+// poolParams is the block of maxpool_forward and avgpool_forward:
+// `uint N, C, H, W, Size, OH, OW`.
 type poolParams struct {
 	N, C, H, W, Size, OH, OW uint32
+}
+
+// poolBackwardParams is the block of maxpool_backward and avgpool_backward:
+// `uint N, C, H, W, Size, OH, OW, act`, act's derivative applied to dIn from the input.
+type poolBackwardParams struct {
+	poolParams
+	Act act
 }
 
 func poolParamsOf(s model.PoolShape) poolParams {
@@ -63,18 +81,28 @@ func poolParamsOf(s model.PoolShape) poolParams {
 	}
 }
 
-// denseParams is the block of dense_forward, dense_backward_data and
-// dense_backward_weights: `uint N, In, Out, act`.
-type denseParams struct {
+// denseShapeParams is the block of dense_backward_weights: `uint N, In, Out`.
+type denseShapeParams struct {
 	N, In, Out uint32
-	Act        act
+}
+
+// denseParams is the block of dense_forward (Act: applied to the output) and
+// dense_backward_data (Act: its derivative applied to dIn, from the input):
+// `uint N, In, Out, act`.
+type denseParams struct {
+	denseShapeParams
+	Act act
+}
+
+func denseShapeParamsOf(s model.DenseShape) denseShapeParams {
+	return denseShapeParams{N: u32(s.N), In: u32(s.In), Out: u32(s.Out)}
 }
 
 func denseParamsOf(s model.DenseShape, a act) denseParams {
-	return denseParams{N: u32(s.N), In: u32(s.In), Out: u32(s.Out), Act: a}
+	return denseParams{denseShapeParamsOf(s), a}
 }
 
-// dropoutParams is the block of dropout_forward and dropout_backward:
+// dropoutParams is the block of dropout_forward:
 // `uint seed, threshold; float scale; uint stepOffset, n, offset`. The mask's step is
 // ctrl.globalStepBase + ctrl.step + StepOffset.
 type dropoutParams struct {
@@ -82,6 +110,13 @@ type dropoutParams struct {
 	Scale           float32
 	StepOffset, N   uint32
 	Offset          uint32
+}
+
+// dropoutBackwardParams is the block of dropout_backward: dropoutParams then `uint act`,
+// act's derivative applied to dIn from the input.
+type dropoutBackwardParams struct {
+	dropoutParams
+	Act act
 }
 
 // softmaxParams is the block of softmax_cross_entropy: `uint n, k; float scale`.

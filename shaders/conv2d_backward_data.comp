@@ -2,11 +2,13 @@
 // input — twin of cpu.Conv2DBackwardData.
 //   dIn[n,c,h,w] = Σ_{oc,kh,kw} dOut[n,oc,h+PadH−kh,w+PadW−kw]·w[oc,c,kh,kw]
 // over the (kh,kw) whose output position lies in [0,OH)×[0,OW). Overwrites dIn.
-// With act ≠ 0 the layer is fused with the activation after it: dOut is the gradient of
-// the activation's output y, and the sums above read dOut·act'(y) in its place (see gradAt).
+// With act ≠ 0 the activation before this layer is fused into the layer before it (see
+// shaders/README.md): x, this layer's input, is the activation's output, and dIn is
+// multiplied by act'(x) once per value (see actGrad), so dIn is the gradient of the
+// activation's input.
 //
 // Bindings (set 0): 0 dIn (N,C,H,W) written, 1 dOut (N,OC,OH,OW), 2 w (OC,C,KH,KW),
-// 3 y (N,OC,OH,OW, the activation's output; read only when act ≠ 0).
+// 3 x (N,C,H,W, the forward input; read only when act ≠ 0).
 // Push constants, in order (all uint): N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW, act.
 // One thread per input value (adjacent threads → adjacent w), a gather: no two threads write
 // the same value, so no atomics; i = gl_GlobalInvocationID.x +
@@ -17,24 +19,22 @@ layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constan
 layout(std430, set = 0, binding = 0) restrict writeonly buffer DInBuf { float dIn[]; };
 layout(std430, set = 0, binding = 1) restrict readonly buffer DOutBuf { float dOut[]; };
 layout(std430, set = 0, binding = 2) restrict readonly buffer WBuf { float w[]; };
-layout(std430, set = 0, binding = 3) restrict readonly buffer YBuf { float actOut[]; };
+layout(std430, set = 0, binding = 3) restrict readonly buffer XBuf { float xIn[]; };
 
 layout(push_constant) uniform Params {
     uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW, act;
 } p;
 
-// gradAt is dOut[j] times the derivative of the fused activation p.act, from its output
-// y = actOut[j] (binding y): act 0: dOut;  1: y > 0 ? dOut : 0 (relu_backward);
-// 2: dOut·y·(1−y) (sigmoid_backward), the same expressions as those shaders, so
-// bit-identical to the pair.
-float gradAt(uint j) {
-    float d = dOut[j];
-    if (p.act == 1u) return actOut[j] > 0.0 ? d : 0.0;
+// actGrad is g times the derivative of the activation p.act whose output x = xIn[i] is
+// this layer's input: act 0: g;  1: x > 0 ? g : 0 (relu_backward);  2: g·x·(1−x)
+// (sigmoid_backward), those shaders' expressions, so bit-identical to the pair.
+float actGrad(float g, uint i) {
+    if (p.act == 1u) return xIn[i] > 0.0 ? g : 0.0;
     if (p.act == 2u) {
-        float v = actOut[j];
-        return d * v * (1.0 - v);
+        float v = xIn[i];
+        return g * v * (1.0 - v);
     }
-    return d;
+    return g;
 }
 
 void main() {
@@ -63,9 +63,9 @@ void main() {
             uint dRow = (dBase + uint(oy - int(kh))) * p.OW;
             uint wRow = (wBase + kh) * p.KW;
             for (uint kw = kw0; kw < kw1; kw++) {
-                acc += gradAt(dRow + uint(ox - int(kw))) * w[wRow + kw];
+                acc += dOut[dRow + uint(ox - int(kw))] * w[wRow + kw];
             }
         }
     }
-    dIn[i] = acc;
+    dIn[i] = actGrad(acc, i);
 }

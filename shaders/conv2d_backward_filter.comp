@@ -3,12 +3,10 @@
 //   dW[oc,c,kh,kw] = Σ_{n,oh,ow} dOut[n,oc,oh,ow]·in[n,c,oh+kh−PadH,ow+kw−PadW]
 //   dB[oc]         = Σ_{n,oh,ow} dOut[n,oc,oh,ow]
 // (input positions in the padding contribute nothing). Overwrites dW and dB.
-// With act ≠ 0 the layer is fused with the activation after it: dOut is the gradient of
-// the activation's output y, and the sums above read dOut·act'(y) in its place (see gradAt).
 //
 // Bindings (set 0): 0 dW (OC,C,KH,KW) written, 1 dB (OC) written, 2 dOut (N,OC,OH,OW),
-// 3 in (N,C,H,W), 4 y (N,OC,OH,OW, the activation's output; read only when act ≠ 0).
-// Push constants, in order (all uint): N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW, act.
+// 3 in (N,C,H,W).
+// Push constants, in order (all uint): N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW.
 // One WORKGROUP per output value, OC·C·KH·KW + OC workgroups in one dispatch: workgroup
 // g = gl_WorkGroupID.x + gl_WorkGroupID.y·gl_NumWorkGroups.x computes weight g when
 // g < OC·C·KH·KW, else bias g − OC·C·KH·KW. Its threads walk the (n,oh,ow) terms with stride
@@ -24,25 +22,10 @@ layout(std430, set = 0, binding = 0) restrict writeonly buffer DWBuf { float dW[
 layout(std430, set = 0, binding = 1) restrict writeonly buffer DBBuf { float dB[]; };
 layout(std430, set = 0, binding = 2) restrict readonly buffer DOutBuf { float dOut[]; };
 layout(std430, set = 0, binding = 3) restrict readonly buffer InBuf { float inData[]; };
-layout(std430, set = 0, binding = 4) restrict readonly buffer YBuf { float actOut[]; };
 
 layout(push_constant) uniform Params {
-    uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW, act;
+    uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW;
 } p;
-
-// gradAt is dOut[j] times the derivative of the fused activation p.act, from its output
-// y = actOut[j] (binding y): act 0: dOut;  1: y > 0 ? dOut : 0 (relu_backward);
-// 2: dOut·y·(1−y) (sigmoid_backward), the same expressions as those shaders, so
-// bit-identical to the pair.
-float gradAt(uint j) {
-    float d = dOut[j];
-    if (p.act == 1u) return actOut[j] > 0.0 ? d : 0.0;
-    if (p.act == 2u) {
-        float v = actOut[j];
-        return d * v * (1.0 - v);
-    }
-    return d;
-}
 
 shared float partial[WG];
 
@@ -123,15 +106,15 @@ void main() {
                 advance(n, a, b, dn, da, db, rh, rw);
                 uint d3 = n * dStride + dBase + a * p.OW + b, i3 = n * iStride + iBase + a * p.W + b;
                 advance(n, a, b, dn, da, db, rh, rw);
-                float x0 = gradAt(d0), y0 = inData[i0], x1 = gradAt(d1), y1 = inData[i1];
-                float x2 = gradAt(d2), y2 = inData[i2], x3 = gradAt(d3), y3 = inData[i3];
+                float x0 = dOut[d0], y0 = inData[i0], x1 = dOut[d1], y1 = inData[i1];
+                float x2 = dOut[d2], y2 = inData[i2], x3 = dOut[d3], y3 = inData[i3];
                 acc += x0 * y0;
                 acc += x1 * y1;
                 acc += x2 * y2;
                 acc += x3 * y3;
             }
             for (; j < terms; j += WG) {
-                acc += gradAt(n * dStride + dBase + a * p.OW + b) * inData[n * iStride + iBase + a * p.W + b];
+                acc += dOut[n * dStride + dBase + a * p.OW + b] * inData[n * iStride + iBase + a * p.W + b];
                 advance(n, a, b, dn, da, db, rh, rw);
             }
         }
@@ -152,14 +135,14 @@ void main() {
             advance(n, a, q, dn, 0u, dq, 1u, OHW);
             uint d3 = n * dStride + dBase + q;
             advance(n, a, q, dn, 0u, dq, 1u, OHW);
-            float x0 = gradAt(d0), x1 = gradAt(d1), x2 = gradAt(d2), x3 = gradAt(d3);
+            float x0 = dOut[d0], x1 = dOut[d1], x2 = dOut[d2], x3 = dOut[d3];
             acc += x0;
             acc += x1;
             acc += x2;
             acc += x3;
         }
         for (; j < terms; j += WG) {
-            acc += gradAt(n * dStride + dBase + q);
+            acc += dOut[n * dStride + dBase + q];
             advance(n, a, q, dn, 0u, dq, 1u, OHW);
         }
     }

@@ -6,12 +6,10 @@
 // The host picks it when N·OH·OW is small (a few hundred terms per output): a workgroup
 // tree per output then costs more barriers than the sum itself. Each thread sums its terms
 // in increasing (n,oh,ow) order: no atomics, bit-identical from run to run.
-// With act ≠ 0 the layer is fused with the activation after it: dOut is the gradient of
-// the activation's output y, and the sums above read dOut·act'(y) in its place (see gradAt).
 //
 // Bindings (set 0): 0 dW (OC,C,KH,KW) written, 1 dB (OC) written, 2 dOut (N,OC,OH,OW),
-// 3 in (N,C,H,W), 4 y (N,OC,OH,OW, the activation's output; read only when act ≠ 0).
-// Push constants, in order (all uint): N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW, act.
+// 3 in (N,C,H,W).
+// Push constants, in order (all uint): N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW.
 // One thread per output value, OC·C·KH·KW weights then OC biases; the flat index is
 // i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y·(x-groups·WG).
 #version 450
@@ -21,25 +19,10 @@ layout(std430, set = 0, binding = 0) restrict writeonly buffer DWBuf { float dW[
 layout(std430, set = 0, binding = 1) restrict writeonly buffer DBBuf { float dB[]; };
 layout(std430, set = 0, binding = 2) restrict readonly buffer DOutBuf { float dOut[]; };
 layout(std430, set = 0, binding = 3) restrict readonly buffer InBuf { float inData[]; };
-layout(std430, set = 0, binding = 4) restrict readonly buffer YBuf { float actOut[]; };
 
 layout(push_constant) uniform Params {
-    uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW, act;
+    uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW;
 } p;
-
-// gradAt is dOut[j] times the derivative of the fused activation p.act, from its output
-// y = actOut[j] (binding y): act 0: dOut;  1: y > 0 ? dOut : 0 (relu_backward);
-// 2: dOut·y·(1−y) (sigmoid_backward), the same expressions as those shaders, so
-// bit-identical to the pair.
-float gradAt(uint j) {
-    float d = dOut[j];
-    if (p.act == 1u) return actOut[j] > 0.0 ? d : 0.0;
-    if (p.act == 2u) {
-        float v = actOut[j];
-        return d * v * (1.0 - v);
-    }
-    return d;
-}
 
 void main() {
     uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
@@ -51,7 +34,7 @@ void main() {
         float sum = 0.0;
         for (uint n = 0; n < p.N; n++) {
             uint base = (n * p.OC + oc) * plane;
-            for (uint j = 0; j < plane; j++) sum += gradAt(base + j);
+            for (uint j = 0; j < plane; j++) sum += dOut[base + j];
         }
         dB[oc] = sum;
         return;
@@ -78,7 +61,7 @@ void main() {
             uint orow = outBase + oh * p.OW;
             uint irow = inBase + uint(int(oh) + dh) * p.W;
             for (uint ow = ow0; ow < ow1; ow++) {
-                sum += gradAt(orow + ow) * inData[irow + uint(int(ow) + dw)];
+                sum += dOut[orow + ow] * inData[irow + uint(int(ow) + dw)];
             }
         }
     }

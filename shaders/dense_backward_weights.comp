@@ -2,12 +2,9 @@
 // summed over the batch — twin of cpu.DenseBackwardWeights.
 //   dW[o,i] = Σ_n dOut[n,o]·in[n,i],   dB[o] = Σ_n dOut[n,o]   (summed in increasing n)
 // Overwrites dW and dB.
-// With act ≠ 0 the layer is fused with the activation after it: dOut is the gradient of
-// the activation's output y, and the sums above read dOut·act'(y) in its place (see gradAt).
 //
-// Bindings (set 0): 0 dW (Out,In) written, 1 dB (Out) written, 2 dOut (N,Out), 3 in (N,In),
-// 4 y (N,Out, the activation's output; read only when act ≠ 0).
-// Push constants, in order (all uint): N, In, Out, act.
+// Bindings (set 0): 0 dW (Out,In) written, 1 dB (Out) written, 2 dOut (N,Out), 3 in (N,In).
+// Push constants, in order (all uint): N, In, Out.
 // One thread per output value, Out·In + Out threads in one dispatch: thread
 // t = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y·(x-groups·WG) computes weight t when
 // t < Out·In (adjacent threads → adjacent i, coalesced reads of in), else bias t − Out·In.
@@ -19,25 +16,10 @@ layout(std430, set = 0, binding = 0) restrict writeonly buffer DWBuf { float dW[
 layout(std430, set = 0, binding = 1) restrict writeonly buffer DBBuf { float dB[]; };
 layout(std430, set = 0, binding = 2) restrict readonly buffer DOutBuf { float dOut[]; };
 layout(std430, set = 0, binding = 3) restrict readonly buffer InBuf { float inData[]; };
-layout(std430, set = 0, binding = 4) restrict readonly buffer YBuf { float actOut[]; };
 
 layout(push_constant) uniform Params {
-    uint N, In, Out, act;
+    uint N, In, Out;
 } p;
-
-// gradAt is dOut[j] times the derivative of the fused activation p.act, from its output
-// y = actOut[j] (binding y): act 0: dOut;  1: y > 0 ? dOut : 0 (relu_backward);
-// 2: dOut·y·(1−y) (sigmoid_backward), the same expressions as those shaders, so
-// bit-identical to the pair.
-float gradAt(uint j) {
-    float d = dOut[j];
-    if (p.act == 1u) return actOut[j] > 0.0 ? d : 0.0;
-    if (p.act == 2u) {
-        float v = actOut[j];
-        return d * v * (1.0 - v);
-    }
-    return d;
-}
 
 void main() {
     uint t = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
@@ -48,13 +30,13 @@ void main() {
         uint o = t / p.In;
         uint i = t - o * p.In;
         for (uint n = 0; n < p.N; n++) {
-            acc += gradAt(n * p.Out + o) * inData[n * p.In + i];
+            acc += dOut[n * p.Out + o] * inData[n * p.In + i];
         }
         dW[t] = acc;
     } else {
         uint o = t - wLen;
         for (uint n = 0; n < p.N; n++) {
-            acc += gradAt(n * p.Out + o);
+            acc += dOut[n * p.Out + o];
         }
         dB[o] = acc;
     }
