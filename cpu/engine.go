@@ -239,7 +239,7 @@ func (e *Engine) forward(s *scratch, data interface {
 			AvgPoolForward(y, x, l.PoolShape(n))
 		case model.Dropout:
 			if training {
-				d := model.NewDropoutParams(l.P, e.cfg.Seed, globalStep)
+				d := model.NewDropoutParams(l.P, model.DropoutSeed(e.cfg.Seed, i), globalStep)
 				d.Offset = uint32(offset * l.In.Len())
 				DropoutForward(y, x, d)
 			} else {
@@ -311,7 +311,7 @@ func (e *Engine) backward(s *scratch, n int, g *model.Params, offset int, global
 			}
 		case model.Dropout:
 			if dx != nil {
-				d := model.NewDropoutParams(l.P, e.cfg.Seed, globalStep)
+				d := model.NewDropoutParams(l.P, model.DropoutSeed(e.cfg.Seed, i), globalStep)
 				d.Offset = uint32(offset * l.In.Len())
 				DropoutBackward(dx, dy, d)
 			}

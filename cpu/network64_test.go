@@ -28,7 +28,7 @@ func lossFloat64(a *model.Arch, p [][]float64, x []float32, y []int32, n int, se
 		case model.MaxPool, model.AvgPool:
 			act = optest.Pool64(act, l.PoolShape(n), l.Kind == model.MaxPool)
 		case model.Dropout:
-			act = optest.Dropout64(act, model.NewDropoutParams(l.P, seed, step))
+			act = optest.Dropout64(act, model.NewDropoutParams(l.P, model.DropoutSeed(seed, li), step))
 		}
 	}
 	total := 0.0

@@ -72,7 +72,9 @@ func (e *Engine) recordBuffer(body func(c *Commands)) (*Commands, error) {
 // the next step's first barrier (after gather, which touches neither weights nor
 // momentum) orders it before the forward pass that reads the weights.
 func (e *Engine) recordTrainStep(c *Commands, off, count int) {
-	c.record(e.k.trainGather, gatherCall(e.cfg.Batch, count, e.arch.Input.Len(), off))
+	// The stride of the order per step is the batch; a batch larger than the set has a
+	// single step, so min(Batch, N) is the same stride and always fits 32 bits.
+	c.record(e.k.trainGather, gatherCall(min(e.cfg.Batch, e.cfg.Train.N), count, e.arch.Input.Len(), off))
 	c.Barrier()
 	e.recordForward(c, count, off, true)
 	c.record(e.k.softmax, softmaxCall(count, e.arch.Classes, 1/float32(count)))
@@ -113,7 +115,7 @@ func (e *Engine) recordForward(c *Commands, n, off int, training bool) {
 		case model.Dropout:
 			d := model.DropoutParams{Scale: 1} // evaluation keeps everything
 			if training {
-				d = model.NewDropoutParams(l.P, e.cfg.Seed, 0)
+				d = model.NewDropoutParams(l.P, model.DropoutSeed(e.cfg.Seed, i), 0)
 			}
 			op = dropoutForwardCall(n*l.Out.Len(), d, off)
 		}
@@ -150,7 +152,7 @@ func (e *Engine) recordBackward(c *Commands, n, off int) {
 			case model.MaxPool, model.AvgPool:
 				op = poolBackwardCall(l.Kind.String()+"_backward", l.PoolShape(n), lk.dAct)
 			case model.Dropout:
-				op = dropoutBackwardCall(n*l.Out.Len(), model.NewDropoutParams(l.P, e.cfg.Seed, 0), off, lk.dAct)
+				op = dropoutBackwardCall(n*l.Out.Len(), model.NewDropoutParams(l.P, model.DropoutSeed(e.cfg.Seed, i), 0), off, lk.dAct)
 			}
 			c.record(lk.bwdData, op)
 			recorded = true

@@ -125,9 +125,11 @@ func TestEngineMatchesCPU(t *testing.T) {
 			require.Len(t, gs, 2)
 			for i := range cs {
 				assert.InEpsilon(t, cs[i].TrainLoss, gs[i].TrainLoss, 1e-4, "epoch %d train loss", i+1)
-				assert.InDelta(t, cs[i].TrainAcc, gs[i].TrainAcc, 1e-9, "epoch %d train acc", i+1)
+				// Random digits and labels leave near-ties in the logits; a GPU whose exp/log
+				// are not correctly rounded may flip a couple (lavapipe flips none).
+				assert.InDelta(t, cs[i].TrainAcc, gs[i].TrainAcc, 2.5/85, "epoch %d train acc: ≤ 2 samples apart", i+1)
 				assert.InEpsilon(t, cs[i].TestLoss, gs[i].TestLoss, 1e-4, "epoch %d test loss", i+1)
-				assert.InDelta(t, cs[i].TestAcc, gs[i].TestAcc, 1e-9, "epoch %d test acc", i+1)
+				assert.InDelta(t, cs[i].TestAcc, gs[i].TestAcc, 2.5/150, "epoch %d test acc: ≤ 2 samples apart", i+1)
 			}
 		})
 	}

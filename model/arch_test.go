@@ -113,3 +113,12 @@ func TestInitParamsIsSeededAndBounded(t *testing.T) {
 	bad.Tensors[4].Shape = []int{10, 191}
 	assert.ErrorContains(t, a.Check(bad), "fc1.weight [10 191]")
 }
+
+func TestDropoutLayersDrawTheirOwnMasks(t *testing.T) {
+	assert.NotEqual(t, DropoutSeed(1, 3), DropoutSeed(1, 5))
+	assert.NotEqual(t, DropoutSeed(1, 3), DropoutSeed(2, 3))
+	assert.Equal(t, DropoutSeed(7, 4), DropoutSeed(7, 4))
+	d := NewDropoutParams(0.5, DropoutSeed(1, 0), 9)
+	assert.Equal(t, uint32(1<<31), d.Threshold)
+	assert.Equal(t, float32(2), d.Scale)
+}

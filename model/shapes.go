@@ -68,6 +68,13 @@ type DropoutParams struct {
 	Scale                         float32
 }
 
+// DropoutSeed is the mask seed of the dropout layer at index layer of a network trained with
+// seed: each layer draws its own mask, so two dropout layers of one size do not drop the
+// same units.
+func DropoutSeed(seed uint32, layer int) uint32 {
+	return rng.Hash32(seed + 0x9e3779b9*uint32(layer+1))
+}
+
 // NewDropoutParams returns the mask parameters for drop probability p at a global step.
 func NewDropoutParams(p float32, seed, step uint32) DropoutParams {
 	return DropoutParams{Seed: seed, Step: step, Threshold: rng.DropoutThreshold(p), Scale: 1 / (1 - p)}
