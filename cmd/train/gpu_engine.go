@@ -24,7 +24,7 @@ func printProfile(e engine.Engine, batch int, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "profile: one training step of batch %d on %s: %.1f µs GPU time, %d dispatches (mean of 20)\n", batch, e.Device(), total, n)
 	for _, op := range ops {
-		fmt.Fprintf(out, "  %-24s %3d× %10.1f µs %5.1f%%\n", op.Op, op.Dispatches, op.Micros, 100*op.Micros/total)
+		fmt.Fprintf(out, "  %-30s %3d× %10.1f µs %5.1f%%\n", op.Op, op.Dispatches, op.Micros, 100*op.Micros/total)
 	}
 	return nil
 }
