@@ -7,7 +7,7 @@ FUZZTIME ?= 5s
 MNIST := data/mnist/train-images-idx3-ubyte.gz data/mnist/train-labels-idx1-ubyte.gz \
          data/mnist/t10k-images-idx3-ubyte.gz data/mnist/t10k-labels-idx1-ubyte.gz
 
-.PHONY: build data test fuzz train bench shaders check-shaders vet clean
+.PHONY: build data test fuzz train bench shaders check-shaders vet clean device-kit
 
 build: bin/train
 
@@ -50,6 +50,15 @@ bench: data
 check-shaders:
 	$(MAKE) --always-make shaders
 	git diff --exit-code -- shaders/
+
+# What scripts/gpu-check.sh needs on a GPU machine that builds nothing: the binary, the data,
+# Debian's Vulkan loader and the PyTorch reference, in the git-ignored .device/.
+device-kit: build data
+	mkdir -p .device/mnist
+	cp bin/train .device/train
+	cp data/mnist/*.gz .device/mnist/
+	cp ../shared/bench/torch_lenet.py .device/
+	cd .device && rm -f libvulkan1_*.deb && apt-get download libvulkan1
 
 clean:
 	rm -rf bin
