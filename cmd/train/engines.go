@@ -6,18 +6,17 @@ import (
 
 	"vkcnn/cpu"
 	"vkcnn/engine"
+	"vkcnn/gpu"
 )
 
-// gpuOptions are what the command passes to the GPU engine.
-type gpuOptions struct {
-	Index    int  // -1: the best device
-	AllowCPU bool // accept a CPU-type Vulkan device (lavapipe)
-	Profile  bool
-}
-
-// openGPU builds the Vulkan engine; set by gpu_engine.go.
-var openGPU = func(cfg engine.Config, o gpuOptions) (engine.Engine, error) {
-	return nil, fmt.Errorf("the gpu engine is not built into this binary")
+// openGPU builds the Vulkan engine on device index (gpu.Auto: the best one), accepting a
+// CPU implementation of Vulkan (lavapipe) only when allowCPU.
+func openGPU(cfg engine.Config, index int, allowCPU bool) (engine.Engine, error) {
+	e, err := gpu.NewEngine(cfg, gpu.EngineOptions{Device: gpu.Options{Index: index, AllowCPU: allowCPU}})
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return e, nil
 }
 
 // openEngine picks the engine for -device: gpu must work; auto tries the GPU (not a CPU-type
@@ -27,13 +26,13 @@ func (c *config) openEngine(cfg engine.Config, stderr io.Writer) (engine.Engine,
 	case "cpu":
 		return cpu.New(cfg)
 	case "gpu":
-		e, err := openGPU(cfg, gpuOptions{Index: c.gpu, AllowCPU: true, Profile: c.profile})
+		e, err := openGPU(cfg, c.gpu, true)
 		if err != nil {
 			return nil, fmt.Errorf("-device gpu: %w", err)
 		}
 		return e, nil
 	}
-	e, err := openGPU(cfg, gpuOptions{Index: c.gpu, AllowCPU: false, Profile: c.profile})
+	e, err := openGPU(cfg, c.gpu, false)
 	if err == nil {
 		return e, nil
 	}

@@ -28,13 +28,3 @@ func printProfile(e engine.Engine, batch int, out io.Writer) error {
 	}
 	return nil
 }
-
-func init() {
-	openGPU = func(cfg engine.Config, o gpuOptions) (engine.Engine, error) {
-		e, err := gpu.NewEngine(cfg, gpu.EngineOptions{Device: gpu.Options{Index: o.Index, AllowCPU: o.AllowCPU}})
-		if err != nil {
-			return nil, err
-		}
-		return e, nil
-	}
-}
