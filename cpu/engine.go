@@ -272,7 +272,7 @@ func (e *Engine) backward(s *scratch, n int, g *model.Params, offset int, global
 		l := &e.arch.Layers[i]
 		dy := s.dActs[i+1][:n*l.Out.Len()]
 		var dx []float32
-		if i > 0 {
+		if e.arch.NeedsInputGrad(i) {
 			dx = s.dActs[i][:n*l.In.Len()]
 		}
 		x, y := s.acts[i][:n*l.In.Len()], s.acts[i+1][:n*l.Out.Len()]

@@ -242,17 +242,6 @@ func gradProducer(k model.Kind) bool {
 	return false
 }
 
-// needsInputGrad reports whether layer i must pass a gradient to its input: only when some
-// earlier layer has parameters.
-func (e *Engine) needsInputGrad(i int) bool {
-	for j := 0; j < i; j++ {
-		if e.arch.Layers[j].HasParams() {
-			return true
-		}
-	}
-	return false
-}
-
 func (e *Engine) bindKernels(b *builder) {
 	B, a := &e.b, e.arch
 	k := &e.k
@@ -271,7 +260,7 @@ func (e *Engine) bindKernels(b *builder) {
 			o = i + 2
 		}
 		x, y, dx, dy := B.acts[i].All(), B.acts[o].All(), Range{}, B.dActs[o].All()
-		grad := e.needsInputGrad(i)
+		grad := a.NeedsInputGrad(i)
 		if grad {
 			dx = B.dActs[i].All()
 		}

@@ -122,3 +122,9 @@ func TestDropoutLayersDrawTheirOwnMasks(t *testing.T) {
 	assert.Equal(t, uint32(1<<31), d.Threshold)
 	assert.Equal(t, float32(2), d.Scale)
 }
+
+func TestNeedsInputGradOnlyAfterParameters(t *testing.T) {
+	a, err := Parse("maxpool2,conv3x3x4,relu,dense10")
+	require.NoError(t, err)
+	assert.Equal(t, []bool{false, false, true, true}, []bool{a.NeedsInputGrad(0), a.NeedsInputGrad(1), a.NeedsInputGrad(2), a.NeedsInputGrad(3)})
+}

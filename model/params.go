@@ -36,6 +36,17 @@ func (a *Arch) ParamShapes() []Tensor {
 	return ts
 }
 
+// NeedsInputGrad reports whether layer i must pass a gradient to its input: only when some
+// earlier layer has parameters (the first conv of a network needs no input gradient).
+func (a *Arch) NeedsInputGrad(i int) bool {
+	for j := 0; j < i; j++ {
+		if a.Layers[j].HasParams() {
+			return true
+		}
+	}
+	return false
+}
+
 // NumParams is the total number of parameter values.
 func (a *Arch) NumParams() int {
 	n := 0
