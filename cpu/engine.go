@@ -3,6 +3,7 @@ package cpu
 import (
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -145,7 +146,7 @@ func (e *Engine) TrainEpoch(ep engine.Epoch, progress func(int)) (engine.EpochRe
 // step runs forward, backward and the update for one batch and returns its mean loss and
 // the number of samples classified right.
 func (e *Engine) step(batch []int32, lr float32, globalStep uint32) (float32, int) {
-	e.gradient(batch, globalStep)
+	e.gradient(batch, globalStep, nil)
 	for t := range e.params.Tensors {
 		SGDUpdate(e.params.Tensors[t].Data, e.vel.Tensors[t].Data, e.grad.Tensors[t].Data, lr, e.cfg.Momentum)
 	}
@@ -153,14 +154,19 @@ func (e *Engine) step(batch []int32, lr float32, globalStep uint32) (float32, in
 }
 
 // gradient computes the gradient of the batch's mean loss into e.grad, and every sample's
-// loss and correct flag into e.loss and e.correct.
-func (e *Engine) gradient(batch []int32, globalStep uint32) {
+// loss and correct flag into e.loss and e.correct; logits, if not nil, receives the
+// batch's logits, (len(batch), Classes).
+func (e *Engine) gradient(batch []int32, globalStep uint32, logits []float32) {
 	nChunks := (len(batch) + chunkSize - 1) / chunkSize
 	scale := 1 / float32(len(batch))
+	k := e.arch.Classes
 	run := func(c int, g *model.Params) {
 		lo, hi := c*chunkSize, min(len(batch), (c+1)*chunkSize)
 		s := e.pool.Get().(*scratch)
 		e.forward(s, e.cfg.Train, batch[lo:hi], lo, true, globalStep, scale)
+		if logits != nil {
+			copy(logits[lo*k:hi*k], s.acts[len(s.acts)-1])
+		}
 		e.backward(s, hi-lo, g, lo, globalStep)
 		e.pool.Put(s)
 	}
@@ -178,6 +184,27 @@ func (e *Engine) gradient(batch []int32, globalStep uint32) {
 			}
 		}
 	}
+}
+
+var _ engine.Inspector = (*Engine)(nil)
+
+// Gradient implements engine.Inspector.
+func (e *Engine) Gradient(idx []int32, step int) (engine.StepState, error) {
+	if len(idx) < 1 || len(idx) > min(e.cfg.Batch, e.cfg.Train.N) {
+		return engine.StepState{}, fmt.Errorf("cpu: gradient of %d samples, want 1 to %d", len(idx), min(e.cfg.Batch, e.cfg.Train.N))
+	}
+	for _, i := range idx {
+		if i < 0 || int(i) >= e.cfg.Train.N {
+			return engine.StepState{}, fmt.Errorf("cpu: sample index %d out of range [0, %d)", i, e.cfg.Train.N)
+		}
+	}
+	if step < 0 || uint64(step) > math.MaxUint32 {
+		return engine.StepState{}, fmt.Errorf("cpu: step %d out of range", step)
+	}
+	logits := make([]float32, len(idx)*e.arch.Classes)
+	e.gradient(idx, uint32(step), logits)
+	loss, _ := e.sumLoss(len(idx))
+	return engine.StepState{Logits: logits, Loss: loss, Grad: e.grad.Clone()}, nil
 }
 
 func (e *Engine) sumLoss(n int) (float32, int) {

@@ -79,3 +79,24 @@ type Engine interface {
 	// Close releases everything the engine holds.
 	Close() error
 }
+
+// Inspector is implemented by engines that can compute one step's results without taking
+// the step: what a test compares with a reference (PyTorch's, or another engine's), and
+// what a run can re-check on a second engine.
+type Inspector interface {
+	// Gradient computes, with the current parameters, the forward and backward pass of a
+	// training step over the samples idx (indices into Config.Train, 1 ≤ len(idx) ≤
+	// min(Batch, Train.N)) with the dropout masks of global step step, and changes neither
+	// the parameters nor the momentum.
+	Gradient(idx []int32, step int) (StepState, error)
+}
+
+// StepState is a training step's forward and backward results before its update.
+type StepState struct {
+	// Logits are the last layer's outputs, (len(idx), Classes), row-major.
+	Logits []float32
+	// Loss is the mean cross-entropy L = (1/|B|) Σ_n −log softmax(z_n)[y_n].
+	Loss float32
+	// Grad is ∂L/∂w for every parameter, named and shaped as model.Params.
+	Grad *model.Params
+}
