@@ -16,16 +16,19 @@ import (
 
 const (
 	dtypeF32 = "F32"
-	// maxHeader bounds the JSON header, as the safetensors library does (100 MB).
+	// maxHeader bounds the JSON header before it is read: the safetensors library refuses
+	// headers over 100 MB, so no file it writes is refused, and a corrupt length costs at
+	// most that much memory (a vkcnn header is a few hundred bytes per tensor).
 	maxHeader = 100 << 20
 	metaKey   = "__metadata__"
 )
 
-// entry is a tensor's description in the header.
+// entry is a tensor's description in the header. parseHeader makes sure Dtype is set,
+// Shape is present and DataOffsets has exactly two elements.
 type entry struct {
-	Dtype       string   `json:"dtype"`
-	Shape       []int    `json:"shape"`
-	DataOffsets [2]int64 `json:"data_offsets"`
+	Dtype       string  `json:"dtype"`
+	Shape       []int   `json:"shape"`
+	DataOffsets []int64 `json:"data_offsets"`
 }
 
 // header is a parsed safetensors header: metadata, and tensor entries in file order.
@@ -44,7 +47,7 @@ func encode(a *model.Arch, p *model.Params) []byte {
 	var off int64
 	for _, t := range p.Tensors {
 		name, _ := json.Marshal(t.Name)
-		e, _ := json.Marshal(entry{Dtype: dtypeF32, Shape: t.Shape, DataOffsets: [2]int64{off, off + 4*int64(len(t.Data))}})
+		e, _ := json.Marshal(entry{Dtype: dtypeF32, Shape: t.Shape, DataOffsets: []int64{off, off + 4*int64(len(t.Data))}})
 		h.WriteByte(',')
 		h.Write(name)
 		h.WriteByte(':')
@@ -115,6 +118,9 @@ func parseHeader(js []byte) (*header, error) {
 		if err := dec.Decode(&e); err != nil {
 			return nil, fmt.Errorf("header: tensor %q: %w", key, err)
 		}
+		if err := e.check(); err != nil {
+			return nil, fmt.Errorf("header: tensor %q: %w", key, err)
+		}
 		h.names = append(h.names, key)
 		h.entries[key] = e
 	}
@@ -125,6 +131,19 @@ func parseHeader(js []byte) (*header, error) {
 		return nil, fmt.Errorf("header: %v after the JSON object", describeExtra(tok, err))
 	}
 	return h, nil
+}
+
+// check checks that the fields every safetensors entry has are present and well formed.
+func (e *entry) check() error {
+	switch {
+	case e.Dtype == "":
+		return errors.New("no dtype")
+	case e.Shape == nil:
+		return errors.New("no shape")
+	case len(e.DataOffsets) != 2:
+		return fmt.Errorf("data_offsets %v has %d elements, want 2 (begin, end)", e.DataOffsets, len(e.DataOffsets))
+	}
+	return nil
 }
 
 func describeExtra(tok json.Token, err error) string {
@@ -185,17 +204,6 @@ func numel(shape []int) (int64, bool) {
 	return n, true
 }
 
-var errNoArch = errors.New(`no "arch" in __metadata__: not a vkcnn checkpoint`)
-
-// arch returns the arch string and name in the metadata.
-func (h *header) arch() (spec, name string, err error) {
-	spec, ok := h.meta["arch"]
-	if !ok {
-		return "", "", errNoArch
-	}
-	name = h.meta["name"]
-	if name == "" {
-		name = spec
-	}
-	return spec, name, nil
-}
+// ErrNoArch is returned by Reader.Arch for a file without an "arch" in its metadata, such
+// as the state_dict of a PyTorch model saved with safetensors.torch.save_file.
+var ErrNoArch = errors.New(`no "arch" in __metadata__ (a plain state_dict?), so the arch must be given`)

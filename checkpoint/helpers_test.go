@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"strings"
@@ -75,4 +76,23 @@ func editHeader(t testing.TB, file []byte, oldNew ...string) []byte {
 		h = strings.Replace(h, oldNew[i], oldNew[i+1], 1)
 	}
 	return joinFile(h, data)
+}
+
+// loadFile opens the checkpoint at path and loads it for arch a.
+func loadFile(path string, a *model.Arch) (*model.Params, error) {
+	r, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return r.Load(a)
+}
+
+// decode loads the checkpoint bytes file for arch a, as Open and Load do with a file.
+func decode(file []byte, a *model.Arch) (*model.Params, error) {
+	r, err := newReader(bytes.NewReader(file), int64(len(file)))
+	if err != nil {
+		return nil, err
+	}
+	return r.load(a)
 }

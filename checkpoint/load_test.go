@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"vkcnn/model"
 )
 
 // writeTemp writes data to a new file and returns its path.
@@ -49,7 +51,6 @@ func TestLoadErrors(t *testing.T) {
 		{"bad JSON", joinFile(`{"a":}`, nil), "header: tensor \"a\": invalid character '}' looking for beginning of value"},
 		{"text after JSON", joinFile(h+"x", data), "header: invalid text (invalid character 'x' looking for beginning of value) after the JSON object"},
 		{"second object", joinFile(h+"{}", data), "header: unexpected { after the JSON object"},
-		{"no metadata", editHeader(t, good, `"__metadata__":{"arch":"conv3x3x2,relu,maxpool2,dense10","format":"pt","name":"conv3x3x2,relu,maxpool2,dense10"},`, ""), `no "arch" in __metadata__: not a vkcnn checkpoint`},
 		{"metadata not strings", editHeader(t, good, `"format":"pt"`, `"format":1`), "header: __metadata__ is not a map of strings: json: cannot unmarshal number into Go value of type string"},
 		{"wrong arch", lenetFile, `made for arch "lenet-6-12" (` + lenetSpec + `), not "` + tinySpec + `"`},
 		{"wrong arch string", editHeader(t, good, `"arch":"conv3x3x2`, `"arch":"conv3x3x4`), `made for arch "conv3x3x2,relu,maxpool2,dense10" (conv3x3x4,relu,maxpool2,dense10), not "` + tinySpec + `"`},
@@ -66,11 +67,17 @@ func TestLoadErrors(t *testing.T) {
 		{"same range twice", editHeader(t, good, `[72,80]`, `[0,72]`), "tensor conv1.bias: data_offsets [0, 72] leave an overlap after tensor conv1.weight (which ends at 72)"},
 		{"reversed range", editHeader(t, good, `[0,72]`, `[72,0]`), "tensor conv1.weight: data_offsets [72, 0] are not a byte range"},
 		{"negative offset", editHeader(t, good, `[0,72]`, `[-8,72]`), "tensor conv1.weight: data_offsets [-8, 72] are not a byte range"},
+		{"three data_offsets", editHeader(t, good, `[72,80]`, `[72,80,88]`), `header: tensor "conv1.bias": data_offsets [72 80 88] has 3 elements, want 2 (begin, end)`},
+		{"one data_offset", editHeader(t, good, `[72,80]`, `[72]`), `header: tensor "conv1.bias": data_offsets [72] has 1 elements, want 2 (begin, end)`},
+		{"no data_offsets", editHeader(t, good, `,"data_offsets":[72,80]`, ``), `header: tensor "conv1.bias": data_offsets [] has 0 elements, want 2 (begin, end)`},
+		{"no dtype", editHeader(t, good, `"fc1.bias":{"dtype":"F32",`, `"fc1.bias":{`), `header: tensor "fc1.bias": no dtype`},
+		{"no shape", editHeader(t, good, `"shape":[2],`, ``), `header: tensor "conv1.bias": no shape`},
+		{"null shape", editHeader(t, good, `"shape":[2]`, `"shape":null`), `header: tensor "conv1.bias": no shape`},
 		{"huge offset", editHeader(t, good, `[800,840]`, `[800,1e30]`), `header: tensor "fc1.bias": json: cannot unmarshal number 1e30 into Go struct field entry.data_offsets of type int64`},
 		{"range longer than shape", editHeader(t, good, `[72,80]`, `[72,84]`, `[80,800]`, `[84,804]`, `[800,840]`, `[804,844]`), "tensor conv1.bias: 12 bytes for shape [2] of F32, want 4·2"},
 	} {
 		path := writeTemp(t, tc.file)
-		p, err := Load(path, tinyArch(t))
+		p, err := loadFile(path, tinyArch(t))
 		require.EqualError(t, err, "checkpoint "+path+": "+tc.want, tc.name)
 		require.Nil(t, p, tc.name)
 	}
@@ -86,22 +93,31 @@ func TestLoadLayoutOrderFree(t *testing.T) {
 	// Store fc1.bias first: its 40 bytes, then the other three shifted by 40.
 	swapped := append(bytes.Clone(data[800:840]), data[:800]...)
 	h = strings.NewReplacer(`[0,72]`, `[40,112]`, `[72,80]`, `[112,120]`, `[80,800]`, `[120,840]`, `[800,840]`, `[0,40]`).Replace(h)
-	p, err := Load(writeTemp(t, joinFile(h, swapped)), a)
+	p, err := loadFile(writeTemp(t, joinFile(h, swapped)), a)
 	require.NoError(t, err)
 	require.Equal(t, bits(tinyParams(a)), bits(p))
 }
 
 func TestLoadMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nope.safetensors")
-	_, err := Load(path, tinyArch(t))
+	_, err := loadFile(path, tinyArch(t))
 	require.ErrorIs(t, err, os.ErrNotExist)
-	require.EqualError(t, err, "checkpoint: open "+path+": no such file or directory")
+	require.EqualError(t, err, "checkpoint "+path+": no such file or directory")
 }
 
-func TestReadArch(t *testing.T) {
-	spec, err := ReadArch(fixture)
+// TestArch: the arch comes from the metadata, and only the header is read for it.
+func TestArch(t *testing.T) {
+	arch := func(path string) (*model.Arch, error) {
+		r, err := Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		return r.Arch(model.Shape{C: 1, H: 8, W: 8}, 10)
+	}
+	a, err := arch(fixture)
 	require.NoError(t, err)
-	require.Equal(t, tinySpec, spec)
+	require.Equal(t, tinyArch(t), a)
 
 	good, err := os.ReadFile(fixture)
 	require.NoError(t, err)
@@ -111,14 +127,15 @@ func TestReadArch(t *testing.T) {
 	}{
 		{good[:3], "3 bytes, too short for a safetensors file (8-byte header length, JSON header, data)"},
 		{good[:200], "header length 384 does not fit a file of 200 bytes: truncated, or not a safetensors file"},
-		{editHeader(t, good, `"arch"`, `"arc"`), `no "arch" in __metadata__: not a vkcnn checkpoint`},
+		{editHeader(t, good, `"arch"`, `"arc"`), `no "arch" in __metadata__ (a plain state_dict?), so the arch must be given`},
+		{editHeader(t, good, `"arch":"conv3x3x2`, `"arch":"conv9x9x2`), `arch "conv9x9x2,relu,maxpool2,dense10": layer 1 "conv9x9x2" on input 1×8×8: kernel 9x9 with valid padding does not fit input 8x8`},
 	} {
 		path := writeTemp(t, tc.file)
-		_, err := ReadArch(path)
+		_, err := arch(path)
 		require.EqualError(t, err, "checkpoint "+path+": "+tc.want)
 	}
 	// Only the header is read: a file cut in its data still tells its arch.
-	spec, err = ReadArch(writeTemp(t, good[:len(good)-100]))
+	a, err = arch(writeTemp(t, good[:len(good)-100]))
 	require.NoError(t, err)
-	require.Equal(t, tinySpec, spec)
+	require.Equal(t, tinySpec, a.Spec)
 }

@@ -3,31 +3,85 @@ package checkpoint
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
-	"path/filepath"
+	"strings"
 
 	"vkcnn/model"
 )
 
-// Save writes p, the parameters of arch a, to path as safetensors, atomically: it writes a
-// temporary file beside path, syncs it, renames it over path and syncs the directory. On
-// any error the temporary file is removed and an existing file at path is left as it was.
+// Save writes p, the parameters of arch a, to path: Lock, Target.Save, Close.
 func Save(path string, a *model.Arch, p *model.Params) error {
-	if err := a.Check(p); err != nil {
-		return fmt.Errorf("checkpoint %s: %w", path, err)
+	t, err := Lock(path)
+	if err != nil {
+		return fileError(path, err)
 	}
-	if err := writeAtomic(path, encode(a, p)); err != nil {
-		return fmt.Errorf("checkpoint %s: %w", path, err)
+	return errors.Join(t.Save(a, p), t.Close())
+}
+
+// Target is a checkpoint path held for writing by one run (see Lock).
+type Target struct {
+	path string   // as given, for messages
+	file string   // what is written: path with its symbolic links resolved
+	lock *os.File // the locked lock file, nil once closed
+}
+
+// Lock prepares path for Save: it resolves its symbolic links, checks as Check does that a
+// save can succeed, and takes an advisory lock (flock) on FILE.lock beside the resolved
+// file, held until Close, so that a second run saving to the same file (through any link)
+// is refused up front with the holder's pid instead of overwriting the first. Close
+// removes the lock file; one left by a killed run is harmless (the kernel releases its
+// lock) and is reused. Errors do not name path: the caller names it, by its flag.
+func Lock(path string) (*Target, error) {
+	file, err := check(path)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := lockFile(file + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	return &Target{path: path, file: file, lock: lock}, nil
+}
+
+// Close releases the lock and removes the lock file. A nil Target is closed.
+func (t *Target) Close() error {
+	if t == nil || t.lock == nil {
+		return nil
+	}
+	// Removed while still locked: see lockFile for why that is safe.
+	err := errors.Join(os.Remove(t.lock.Name()), t.lock.Close())
+	t.lock = nil
+	return err
+}
+
+// Save writes p, the parameters of arch a, as safetensors, atomically: it writes a
+// temporary file beside the (link-resolved) target, syncs it, renames it over the target
+// and syncs the folder, so a crash or an error leaves the old checkpoint whole and removes
+// the temporary file. The new file keeps the old one's permissions; a new one gets 0666
+// less the umask, like any file a program creates.
+func (t *Target) Save(a *model.Arch, p *model.Params) error {
+	if err := a.Check(p); err != nil {
+		return fileError(t.path, err)
+	}
+	if err := writeAtomic(t.file, encode(a, p)); err != nil {
+		return fileError(t.path, err)
 	}
 	return nil
 }
 
-func writeAtomic(path string, data []byte) (err error) {
-	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		return fmt.Errorf("exists and is not a regular file (%v)", st.Mode().Type())
+func writeAtomic(file string, data []byte) (err error) {
+	perm, keep := fs.FileMode(0o666), false
+	if st, err := os.Stat(file); err == nil {
+		if !st.Mode().IsRegular() {
+			return notRegular(st.Mode())
+		}
+		perm, keep = st.Mode().Perm(), true
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*.tmp")
+	f, err := createTemp(file, perm)
 	if err != nil {
 		return err
 	}
@@ -41,11 +95,17 @@ func writeAtomic(path string, data []byte) (err error) {
 		name string
 		do   func() error
 	}{
+		// The umask may have taken bits off an existing file's mode: set it exactly.
+		{"chmod", func() error {
+			if keep {
+				return f.Chmod(perm)
+			}
+			return nil
+		}},
 		{"write", func() error { _, err := f.Write(data); return err }},
-		{"chmod", func() error { return f.Chmod(0o644) }},
 		{"sync", f.Sync},
 		{"close", f.Close},
-		{"rename", func() error { return os.Rename(f.Name(), path) }},
+		{"rename", func() error { return os.Rename(f.Name(), file) }},
 	} {
 		if err = failAt(step.name); err == nil {
 			err = step.do()
@@ -54,11 +114,40 @@ func writeAtomic(path string, data []byte) (err error) {
 			return err
 		}
 	}
+	dir, _ := split(file)
 	return syncDir(dir)
 }
 
 // failAt lets a test make a step of writeAtomic fail; it returns nil otherwise.
 var failAt = func(step string) error { return nil }
+
+// createTemp creates a new file .BASE-NNNNNNNNNN.tmp beside file (ten random digits, so
+// that every temporary name of a file has the same length) with permissions perm less the
+// umask.
+func createTemp(file string, perm fs.FileMode) (*os.File, error) {
+	dir, base := split(file)
+	for range 1000 {
+		name := fmt.Sprintf("%s/.%s-%010d.tmp", dir, base, rand.Uint32())
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("no free temporary name .%s-*.tmp in %s", base, dir)
+}
+
+// split splits a path at its last slash, without cleaning it (a lexical clean of "a/b/.."
+// is wrong when b is a link): "d/f" gives "d", "f"; "f" gives ".", "f"; "/f" gives "/", "f".
+func split(path string) (dir, base string) {
+	i := strings.LastIndexByte(path, '/')
+	switch {
+	case i < 0:
+		return ".", path
+	case i == 0:
+		return "/", path[1:]
+	}
+	return path[:i], path[i+1:]
+}
 
 // syncDir makes a rename in dir durable.
 func syncDir(dir string) error {

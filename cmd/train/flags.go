@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 )
 
@@ -106,28 +105,6 @@ func (c *config) check() error {
 		}
 	}
 	return nil
-}
-
-// checkWritable fails early, before any training, when path's folder cannot take a file.
-func checkWritable(path string) error {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return errors.New("is a directory")
-	}
-	dir := filepath.Dir(path)
-	st, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("folder %s does not exist", dir)
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("%s is not a folder", dir)
-	}
-	f, err := os.CreateTemp(dir, ".vkcnn-write-check-*")
-	if err != nil {
-		return fmt.Errorf("folder %s is not writable", dir)
-	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
 }
 
 func firstLine(s string) string {

@@ -37,6 +37,11 @@ type result struct {
 }
 
 func (c *config) train(stdout, stderr io.Writer) error {
+	saveFunc, unlock, err := c.lockSave()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	trainSet, testSet, err := mnist.Load(c.data)
 	if err != nil {
 		return err
@@ -69,7 +74,7 @@ func (c *config) train(stdout, stderr io.Writer) error {
 	}
 	opts := train.Options{
 		Arch: arch, Epochs: c.epochs, Batch: c.batch, LR0: c.lr0, LR1: c.lr1, Seed: c.seed,
-		Shuffle: !c.noShuffle, Save: c.save, SaveFunc: checkpoint.Save,
+		Shuffle: !c.noShuffle, Save: c.save, SaveFunc: saveFunc,
 	}
 	rep := newReporter(stdout)
 	stats, ev, err := train.Run(eng, trainSet.N, opts, rep)
@@ -107,25 +112,32 @@ func (c *config) train(stdout, stderr io.Writer) error {
 	return nil
 }
 
-// model returns the arch for images of shape in and the starting parameters: from -init
-// when given (its arch unless -arch says otherwise), else a fresh init from -seed.
+// model returns the arch for images of shape in and the starting parameters: a fresh init
+// from -seed, or -init's checkpoint, read through one open file, for -arch when given and
+// else for the arch in its metadata.
 func (c *config) model(in model.Shape) (*model.Arch, *model.Params, error) {
-	spec, from := c.arch, "-arch"
-	if c.init != "" && !c.archSet {
-		s, err := checkpoint.ReadArch(c.init)
+	var arch *model.Arch
+	if c.init == "" || c.archSet {
+		a, err := model.Build(c.arch, in, mnist.Classes)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("-arch: %w", err)
 		}
-		spec, from = s, "-init "+c.init
+		if c.init == "" {
+			return a, a.InitParams(c.seed), nil
+		}
+		arch = a
 	}
-	arch, err := model.Build(spec, in, mnist.Classes)
+	r, err := checkpoint.Open(c.init)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", from, err)
+		return nil, nil, err
 	}
-	if c.init == "" {
-		return arch, arch.InitParams(c.seed), nil
+	defer r.Close()
+	if arch == nil {
+		if arch, err = r.Arch(in, mnist.Classes); err != nil {
+			return nil, nil, initArchError(c.init, err)
+		}
 	}
-	p, err := checkpoint.Load(c.init, arch)
+	p, err := r.Load(arch)
 	if err != nil {
 		return nil, nil, err
 	}
