@@ -120,6 +120,10 @@ func Run(e engine.Engine, samples int, opts Options, r Reporter) ([]EpochStats, 
 			LastLR:           float64(lrs[len(lrs)-1]),
 		}
 		stats = append(stats, st)
+		// The epoch's line first, so that it shows even when its save fails.
+		if r != nil {
+			r.EpochEnd(st)
+		}
 		if opts.Save != "" {
 			p, err := e.Params()
 			if err != nil {
@@ -129,9 +133,6 @@ func Run(e engine.Engine, samples int, opts Options, r Reporter) ([]EpochStats, 
 				return stats, ev, err
 			}
 			saved = opts.Save
-		}
-		if r != nil {
-			r.EpochEnd(st)
 		}
 	}
 	if opts.Epochs > 0 {
