@@ -15,12 +15,20 @@
 //	data   N·H·W (or N) bytes, row-major: image after image, row after row
 //
 // The data must be exactly as long as the header says; a shorter or a longer file is an
-// error, and so is a header with N outside 1..10,000,000, H or W outside 1..1024, or a
-// label of 10 or more. Pixels become float32(b)/255 in 0..1, as PyTorch's
-// uint8.float().div(255).
+// error, and so is a header with N outside 1..10,000,000, H or W outside 1..1024, N·H·W
+// over 2³⁰ pixels (4 GiB of float32), or a label of 10 or more. A gzip stream that fails
+// its checksum or holds a bad deflate block is reported as corrupt. Pixels become
+// float32(b)/255 in 0..1, as PyTorch's uint8.float().div(255).
+//
+// Memory follows the data, not the header: the images are read in chunks into a buffer
+// that doubles as they arrive, so a header that promises more than the file holds fails
+// ("header promises 1000000 images of 28×28, the data ends after 83 whole images") having
+// allocated for what was there. Only regular files are read: a named pipe, a device or a
+// directory in the place of a data file is refused before it is opened.
 //
 // Errors name the file and the problem on one line
 // ("mnist: data/mnist/train-images-idx3-ubyte.gz: want magic 0x00000803, got 0x00000801");
-// a missing directory or file adds `run "make data" to fetch MNIST`
+// a path holding a newline, a control character or invalid UTF-8 is shown Go-quoted. A
+// missing directory or file adds `run "make data" to fetch MNIST`
 // (scripts/fetch-mnist.sh, which puts the four .gz files into data/mnist).
 package mnist

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 )
 
@@ -23,15 +24,16 @@ const fetchHint = `run "make data" to fetch MNIST`
 
 // Load reads the MNIST training and test sets from dir: the four files named above, each
 // either gzip-compressed with a .gz suffix (preferred when both exist) or raw. Both sets
-// must have the same image size.
+// must have the same image size. When both sets are bad, the error names both problems,
+// on one line, separated by "; ".
 func Load(dir string) (train, test *Dataset, err error) {
 	if st, err := os.Stat(dir); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, fmt.Errorf("mnist: %s: no such directory; %s", dir, fetchHint)
+			return nil, nil, fmt.Errorf("mnist: %s: no such directory; %s", showPath(dir), fetchHint)
 		}
-		return nil, nil, fmt.Errorf("mnist: %w", err)
+		return nil, nil, fileError(dir, err)
 	} else if !st.IsDir() {
-		return nil, nil, fmt.Errorf("mnist: %s: not a directory", dir)
+		return nil, nil, fmt.Errorf("mnist: %s: not a directory", showPath(dir))
 	}
 	var paths [4]string
 	for i, base := range []string{TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile} {
@@ -44,12 +46,17 @@ func Load(dir string) (train, test *Dataset, err error) {
 	wg.Go(func() { test, testErr = LoadFiles(paths[2], paths[3]) })
 	train, err = LoadFiles(paths[0], paths[1])
 	wg.Wait()
-	if err = errors.Join(err, testErr); err != nil {
+	switch {
+	case err != nil && testErr != nil:
+		return nil, nil, fmt.Errorf("%w; %w", err, testErr)
+	case err != nil:
 		return nil, nil, err
+	case testErr != nil:
+		return nil, nil, testErr
 	}
 	if train.H != test.H || train.W != test.W {
 		return nil, nil, fmt.Errorf("mnist: %s: training images are %d×%d but test images (%s) are %d×%d",
-			paths[0], train.H, train.W, filepath.Base(paths[2]), test.H, test.W)
+			showPath(paths[0]), train.H, train.W, showPath(filepath.Base(paths[2])), test.H, test.W)
 	}
 	return train, test, nil
 }
@@ -60,10 +67,10 @@ func find(dir, base string) (string, error) {
 		if _, err := os.Stat(p); err == nil {
 			return p, nil
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("mnist: %w", err)
+			return "", fileError(p, err)
 		}
 	}
-	return "", fmt.Errorf("mnist: %s: neither %s.gz nor %s exists; %s", dir, base, base, fetchHint)
+	return "", fmt.Errorf("mnist: %s: neither %s.gz nor %s exists; %s", showPath(dir), base, base, fetchHint)
 }
 
 // LoadFiles reads one set from an IDX image file and an IDX label file (each raw or gzip)
@@ -78,21 +85,76 @@ func LoadFiles(imagesPath, labelsPath string) (*Dataset, error) {
 		return nil, err
 	}
 	if len(labels) != d.N {
-		return nil, fmt.Errorf("mnist: %s: %d labels for the %d images of %s", labelsPath, len(labels), d.N, filepath.Base(imagesPath))
+		return nil, fmt.Errorf("mnist: %s: %d labels for the %d images of %s", showPath(labelsPath), len(labels), d.N, showPath(filepath.Base(imagesPath)))
 	}
 	d.Labels = labels
 	return d, nil
 }
 
+// readFile reads a regular file with read. Anything else is refused before it is opened:
+// opening a named pipe blocks until a writer comes, and a device such as /dev/zero never
+// ends.
 func readFile[T any](path string, read func(io.Reader, string) (T, error)) (T, error) {
+	var zero T
+	st, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return zero, fmt.Errorf("mnist: %s: no such file; %s", showPath(path), fetchHint)
+		}
+		return zero, fileError(path, err)
+	}
+	if err := regular(path, st); err != nil {
+		return zero, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
-		var zero T
-		if errors.Is(err, fs.ErrNotExist) {
-			return zero, fmt.Errorf("mnist: %s: no such file; %s", path, fetchHint)
-		}
-		return zero, fmt.Errorf("mnist: %w", err)
+		return zero, fileError(path, err)
 	}
 	defer f.Close()
-	return read(f, path)
+	// The path may have been replaced between Stat and Open.
+	if st, err := f.Stat(); err != nil {
+		return zero, fileError(path, err)
+	} else if err := regular(path, st); err != nil {
+		return zero, err
+	}
+	return read(f, showPath(path))
+}
+
+// regular refuses anything but a regular file, naming what it is.
+func regular(path string, st fs.FileInfo) error {
+	m := st.Mode()
+	what := "not a regular file"
+	switch {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		what = "a directory, not a file"
+	case m&fs.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO), not a regular file"
+	case m&fs.ModeSocket != 0:
+		what = "a socket, not a regular file"
+	case m&fs.ModeDevice != 0:
+		what = "a device, not a regular file"
+	}
+	return fmt.Errorf("mnist: %s: %s", showPath(path), what)
+}
+
+// fileError is an error of the file system about path, on one line: the path (quoted when
+// it holds odd characters) and the cause, without Go's repetition of the path.
+func fileError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("mnist: %s: %w", showPath(path), err)
+}
+
+// showPath is path as an error message shows it: as it is, or Go-quoted when it holds a
+// character that would break the one-line message or hide in it (a newline, a control
+// character, invalid UTF-8, a quote or a backslash).
+func showPath(path string) string {
+	if q := strconv.Quote(path); q[1:len(q)-1] != path {
+		return q
+	}
+	return path
 }

@@ -83,12 +83,12 @@ func TestLoadTrainTestSizesDiffer(t *testing.T) {
 	require.EqualError(t, err, "mnist: "+filepath.Join(dir, TrainImagesFile)+": training images are 2×5 but test images (t10k-images-idx3-ubyte) are 5×2")
 }
 
-// TestLoadBothSetsBad: an error in each set is reported for each.
+// TestLoadBothSetsBad: an error in each set is reported for each, on one line.
 func TestLoadBothSetsBad(t *testing.T) {
 	dir := t.TempDir()
 	writeSet(t, dir, false, imagesFile(3, 2, 5, 1), labelsFile(3, 1, 10), imagesFile(2, 2, 5, 2), labelsFile(1))
 	_, _, err := Load(dir)
-	require.EqualError(t, err, "mnist: "+filepath.Join(dir, TrainLabelsFile)+": label 2 is 10, want 0..9\n"+
+	require.EqualError(t, err, "mnist: "+filepath.Join(dir, TrainLabelsFile)+": label 2 is 10, want 0..9; "+
 		"mnist: "+filepath.Join(dir, TestLabelsFile)+": 1 labels for the 2 images of t10k-images-idx3-ubyte")
 }
 
