@@ -1,6 +1,6 @@
-// Package cpu is the reference engine: plain Go that defines what every op of a network
-// computes, and the fallback engine where no GPU is usable. Every GPU op is tested against
-// these functions by the parity suite in internal/optest.
+// Package cpu is the fast CPU engine, the fallback where no GPU is usable. Its ops compute
+// what the float64 reference internal/ref defines; the parity suite internal/optest holds
+// them, like the GPU's, to that reference.
 //
 // # Ops
 //
@@ -45,6 +45,4 @@
 // Engine trains in parallel over the samples of a batch: fixed chunks of 8 samples go to
 // GOMAXPROCS goroutines, each chunk's gradient is summed by the batched ops, and the chunk
 // gradients are summed in chunk order, so the weights never depend on the goroutine count.
-//
-// Ops adapts the functions to the internal/optest.Ops contract.
 package cpu

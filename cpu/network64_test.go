@@ -1,38 +1,57 @@
 package cpu_test
 
 import (
-	"vkcnn/internal/optest"
+	"vkcnn/internal/ref"
 	"vkcnn/model"
 )
 
 // lossFloat64 is the mean cross-entropy of the network on the n images x with labels y,
-// computed in float64 with optest's naive reference ops: the independent reference that
-// the whole-network gradient check differentiates by central differences. Dropout uses the
-// training mask of (seed, step) over the whole batch, as the engine does.
+// computed in float64 with the reference ops of internal/ref: the independent reference
+// that the whole-network gradient check differentiates by central differences. Dropout
+// uses the training mask of (seed, step) over the whole batch, as the engine does.
 func lossFloat64(a *model.Arch, p [][]float64, x []float32, y []int32, n int, seed, step uint32) float64 {
-	act := optest.To64(x[:n*a.Input.Len()])
+	act := ref.To64(x[:n*a.Input.Len()])
 	pi := 0
 	for li := range a.Layers {
 		l := &a.Layers[li]
+		var out []float64
 		switch l.Kind {
 		case model.Conv:
-			act = optest.Conv2DForward64(act, p[pi], p[pi+1], l.ConvShape(n))
+			s := l.ConvShape(n)
+			out = make([]float64, s.OutLen())
+			ref.Conv2DForward(out, act, p[pi], p[pi+1], s)
 			pi += 2
 		case model.Dense:
-			act = optest.Dense64(act, p[pi], p[pi+1], l.DenseShape(n))
+			s := l.DenseShape(n)
+			out = make([]float64, s.N*s.Out)
+			ref.DenseForward(out, act, p[pi], p[pi+1], s)
 			pi += 2
 		case model.ReLU:
-			act = optest.ReLU64(act)
+			out = make([]float64, len(act))
+			ref.ReLUForward(out, act)
 		case model.Sigmoid:
-			act = optest.Sigmoid64(act)
-		case model.MaxPool, model.AvgPool:
-			act = optest.Pool64(act, l.PoolShape(n), l.Kind == model.MaxPool)
+			out = make([]float64, len(act))
+			ref.SigmoidForward(out, act)
+		case model.MaxPool:
+			s := l.PoolShape(n)
+			out = make([]float64, s.OutLen())
+			ref.MaxPoolForward(out, make([]int32, s.OutLen()), act, s)
+		case model.AvgPool:
+			s := l.PoolShape(n)
+			out = make([]float64, s.OutLen())
+			ref.AvgPoolForward(out, act, s)
 		case model.Dropout:
-			act = optest.Dropout64(act, model.NewDropoutParams(l.P, model.DropoutSeed(seed, li), step))
+			out = make([]float64, len(act))
+			ref.DropoutForward(out, act, model.NewDropoutParams(l.P, model.DropoutSeed(seed, li), step))
+		default:
+			panic("lossFloat64: a layer kind it does not know")
 		}
+		act = out
 	}
+	loss := make([]float64, n)
+	ref.SoftmaxCrossEntropy(loss, make([]float64, n*a.Classes), make([]int32, n), act, y, n, a.Classes, 1)
 	total := 0.0
-	for _, l := range optest.CrossEntropy64(act, y, n, a.Classes) {
+	for _, l := range loss {
 		total += l
 	}
 	return total / float64(n)

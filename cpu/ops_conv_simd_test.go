@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"vkcnn/cpu"
-	"vkcnn/internal/optest"
+	"vkcnn/internal/ref"
 	"vkcnn/internal/rng"
 	"vkcnn/model"
 )
@@ -80,9 +80,11 @@ func TestSIMDConvMatchesScalar(t *testing.T) {
 	for _, s := range simdShapes() {
 		in, w, b := randSlice(src, s.InLen()), randSlice(src, s.WeightLen()), randSlice(src, s.OC)
 		dOut := randSlice(src, s.OutLen())
-		wantOut := optest.Conv2DForward64(optest.To64(in), optest.To64(w), optest.To64(b), s)
-		wantIn := optest.Conv2DBackwardData64(optest.To64(dOut), optest.To64(w), s)
-		wantW, wantB := optest.Conv2DBackwardFilter64(optest.To64(dOut), optest.To64(in), s)
+		wantOut, wantIn := make([]float64, s.OutLen()), make([]float64, s.InLen())
+		wantW, wantB := make([]float64, s.WeightLen()), make([]float64, s.OC)
+		ref.Conv2DForward(wantOut, ref.To64(in), ref.To64(w), ref.To64(b), s)
+		ref.Conv2DBackwardData(wantIn, ref.To64(dOut), ref.To64(w), s)
+		ref.Conv2DBackwardFilter(wantW, wantB, ref.To64(dOut), ref.To64(in), s)
 		for _, simd := range []bool{true, false} {
 			cpu.SetSIMD(simd)
 			what := map[bool]string{true: "simd ", false: "scalar "}[simd]

@@ -9,7 +9,8 @@ import (
 // A NaN or an infinity in got never matches.
 type Tol struct{ Atol, Rtol float64 }
 
-// Exact requires bitwise-equal values up to the sign of zero.
+// Exact requires equal values (+0 and −0 are equal): for ops that only select, move or
+// zero values, whose float32 results are the reference's exactly.
 var Exact = Tol{}
 
 // mismatch describes where got and ref differ beyond a tolerance.
@@ -29,14 +30,14 @@ func (m *mismatch) String() string {
 
 // compareF32 returns nil when every got[i] matches ref[i] within tol, else what differs.
 // The slices must have the same length.
-func compareF32(got, ref []float32, tol Tol) *mismatch {
+func compareF32(got []float32, ref []float64, tol Tol) *mismatch {
 	if len(got) != len(ref) {
 		panic("optest: compareF32 of slices of different lengths")
 	}
 	var m mismatch
 	m.first = -1
 	for i := range ref {
-		g, r := float64(got[i]), float64(ref[i])
+		g, r := float64(got[i]), ref[i]
 		d := math.Abs(g - r)
 		if math.IsNaN(d) || math.IsInf(g, 0) {
 			d = math.Inf(1)
@@ -81,4 +82,17 @@ func compareI32(got, ref []int32) *mismatch {
 		return nil
 	}
 	return &m
+}
+
+// headroom returns the largest |got − ref| and the largest fraction of its allowance
+// (|got − ref| / (Atol + Rtol·|ref|)) that any value uses; 0 where both are 0.
+func headroom(got []float32, ref []float64, tol Tol) (maxDiff, frac float64) {
+	for i, r := range ref {
+		d := math.Abs(float64(got[i]) - r)
+		maxDiff = max(maxDiff, d)
+		if d > 0 {
+			frac = max(frac, d/(tol.Atol+tol.Rtol*math.Abs(r)))
+		}
+	}
+	return maxDiff, frac
 }

@@ -5,18 +5,18 @@ import (
 	"math"
 	"testing"
 
-	"vkcnn/cpu"
+	"vkcnn/internal/ref"
 	"vkcnn/model"
 )
 
-// Tolerances of the convolutions. Inputs are uniform in [−1, 1) and weights in ±1/√fanIn
-// (the initialisation), so every output is a sum of up to a few hundred terms whose
-// magnitudes add up to a few units; engines sum them in different orders (and a GPU may
-// fuse multiply-adds), each order off the exact sum by about √terms·2^−24 of that
-// magnitude. A naive float32 loop, one output at a time in formula order (what a simple
-// shader does), was measured up to 7e-7 (out, dIn) and 4e-6 (dW of the 36,864-term sums)
-// from the reference, exact float64 sums up to 4e-7; the bounds leave an order of
-// magnitude above that.
+// Tolerances of the convolutions, against the exact (float64) sums. Inputs are uniform in
+// [−1, 1) and weights in ±1/√fanIn (the initialisation), so every output is a sum of up to
+// a few hundred terms whose magnitudes add up to a few units; a float32 implementation sums
+// them in its own order (blocked, vectorised, with fused multiply-adds or not), off the
+// exact sum by about √terms·2^−24 of that magnitude, terms·2^−24 at worst. A naive float32
+// loop, one output at a time in formula order (what a simple shader does), was measured up
+// to 7e-7 (out, dIn) and 4e-6 (dW of the 36,864-term sums) from the exact sums; the bounds
+// leave an order of magnitude above that.
 var (
 	// convForwardTol: out = b + Σ of C·KH·KW ≤ 800 products.
 	convForwardTol = Tol{Atol: 1e-5, Rtol: 1e-4}
@@ -29,8 +29,8 @@ var (
 
 // ConvShapes are the convolutions every conv test runs: the presets' real layers at
 // batch 1, 3 and 64, odd and non-square images, kernels of 1×1, 3×2, 3×3, 5×5 and one
-// larger than the image, valid, same and full padding, and rows wider than the CPU
-// reference's padded-row buffer.
+// larger than the image, valid, same and full padding, rows wider than the CPU kernels'
+// padded-row buffer, and an empty batch (whose filter gradient is zero).
 var ConvShapes = []model.ConvShape{
 	// lenet-6-12, the default network
 	{N: 1, C: 1, H: 28, W: 28, OC: 6, KH: 5, KW: 5},
@@ -52,6 +52,7 @@ var ConvShapes = []model.ConvShape{
 	{N: 3, C: 2, H: 7, W: 5, OC: 3, KH: 5, KW: 5, PadH: 2, PadW: 2}, // same
 	{N: 1, C: 1, H: 3, W: 4, OC: 2, KH: 5, KW: 5, PadH: 4, PadW: 4}, // full, kernel > image
 	{N: 1, C: 2, H: 10, W: 70, OC: 8, KH: 3, KW: 3},                 // wide rows
+	{N: 0, C: 2, H: 7, W: 5, OC: 3, KH: 3, KW: 2, PadH: 1},          // empty batch
 }
 
 func convName(s model.ConvShape) string {
@@ -64,7 +65,7 @@ func (e *env) weights(name string, n, fanIn int) []float32 {
 	return e.uniform(name, n, -bound, bound)
 }
 
-// Conv2DForward checks ops.Conv2DForward against cpu.Conv2DForward.
+// Conv2DForward checks ops.Conv2DForward against ref.Conv2DForward.
 func Conv2DForward(t *testing.T, ops Ops) {
 	for _, s := range ConvShapes {
 		run(t, "Conv2DForward", convName(s), func(e *env) {
@@ -74,14 +75,14 @@ func Conv2DForward(t *testing.T, ops Ops) {
 			b := e.weights("b", s.OC, fan)
 			out := e.out("out", s.OutLen())
 			e.check(ops.Conv2DForward(out, in, w, b, s))
-			ref := make([]float32, s.OutLen())
-			cpu.Conv2DForward(ref, in, w, b, s)
-			e.expect("out", out, ref, convForwardTol)
+			want := make([]float64, s.OutLen())
+			ref.Conv2DForward(want, ref.To64(in), ref.To64(w), ref.To64(b), s)
+			e.expect("out", out, want, convForwardTol)
 		})
 	}
 }
 
-// Conv2DBackwardData checks ops.Conv2DBackwardData against cpu.Conv2DBackwardData.
+// Conv2DBackwardData checks ops.Conv2DBackwardData against ref.Conv2DBackwardData.
 func Conv2DBackwardData(t *testing.T, ops Ops) {
 	for _, s := range ConvShapes {
 		run(t, "Conv2DBackwardData", convName(s), func(e *env) {
@@ -89,14 +90,14 @@ func Conv2DBackwardData(t *testing.T, ops Ops) {
 			w := e.weights("w", s.WeightLen(), s.C*s.KH*s.KW)
 			dIn := e.out("dIn", s.InLen())
 			e.check(ops.Conv2DBackwardData(dIn, dOut, w, s))
-			ref := make([]float32, s.InLen())
-			cpu.Conv2DBackwardData(ref, dOut, w, s)
-			e.expect("dIn", dIn, ref, convBackwardDataTol)
+			want := make([]float64, s.InLen())
+			ref.Conv2DBackwardData(want, ref.To64(dOut), ref.To64(w), s)
+			e.expect("dIn", dIn, want, convBackwardDataTol)
 		})
 	}
 }
 
-// Conv2DBackwardFilter checks ops.Conv2DBackwardFilter against cpu.Conv2DBackwardFilter.
+// Conv2DBackwardFilter checks ops.Conv2DBackwardFilter against ref.Conv2DBackwardFilter.
 func Conv2DBackwardFilter(t *testing.T, ops Ops) {
 	for _, s := range ConvShapes {
 		run(t, "Conv2DBackwardFilter", convName(s), func(e *env) {
@@ -104,10 +105,10 @@ func Conv2DBackwardFilter(t *testing.T, ops Ops) {
 			in := e.uniform("in", s.InLen(), -1, 1)
 			dW, dB := e.out("dW", s.WeightLen()), e.out("dB", s.OC)
 			e.check(ops.Conv2DBackwardFilter(dW, dB, dOut, in, s))
-			refW, refB := make([]float32, s.WeightLen()), make([]float32, s.OC)
-			cpu.Conv2DBackwardFilter(refW, refB, dOut, in, s)
-			e.expect("dW", dW, refW, convBackwardFilterTol)
-			e.expect("dB", dB, refB, convBackwardFilterTol)
+			wantW, wantB := make([]float64, s.WeightLen()), make([]float64, s.OC)
+			ref.Conv2DBackwardFilter(wantW, wantB, ref.To64(dOut), ref.To64(in), s)
+			e.expect("dW", dW, wantW, convBackwardFilterTol)
+			e.expect("dB", dB, wantB, convBackwardFilterTol)
 		})
 	}
 }

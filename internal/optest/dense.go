@@ -4,31 +4,31 @@ import (
 	"fmt"
 	"testing"
 
-	"vkcnn/cpu"
+	"vkcnn/internal/ref"
 	"vkcnn/model"
 )
 
-// Tolerances of the dense layer, the loss and the update.
+// Tolerances of the dense layer, the loss and the update, against float64.
 var (
 	// denseTol: every dense output is a sum of products (In ≤ 784 forward, Out ≤ 100 for
-	// dIn, N ≤ 64 for dW with dOut scaled by 1/√N) of O(1) magnitude in total, summed in any
-	// order; as for the convolutions.
+	// dIn, N ≤ 64 for dW with dOut scaled by 1/√N) of O(1) magnitude in total, summed in
+	// float32 in any order; as for the convolutions.
 	denseTol = Tol{Atol: 2e-5, Rtol: 1e-4}
 	// lossTol: a GPU evaluates the exponentials and the logarithm in float32 (GLSL allows a
-	// few ulp, and 2^−21 absolute for log near 1) where the reference uses float64, so the
-	// loss of logits in ±8 is off by up to a few 1e-6.
+	// few ulp, and 2^−21 absolute for log near 1), so the loss of logits in ±8 is off the
+	// float64 one by up to a few 1e-6.
 	lossTol = Tol{Atol: 5e-6, Rtol: 1e-5}
 	// lossGradTol: softmax − onehot is off by the same few ulp of each exponential and of
 	// the division; its Atol is in units of scale (it is multiplied by scale per case).
 	lossGradTol = Tol{Atol: 1e-6, Rtol: 1e-5}
-	// sgdTol: w − lr·v and μ·v + g are two roundings each, one less where a multiply-add is
-	// fused, so results differ by an ulp or two (exact float64 maths was measured at 0.6 of
-	// half this bound); the Atol covers the product's rounding where the result cancels.
+	// sgdTol: w − lr·v and μ·v + g are two float32 roundings each (one where a multiply-add
+	// is fused), so results are an ulp or two (6e-8 relative each) off the exact ones; the
+	// Atol covers the product's rounding where the result cancels (|w|, |v| < 2).
 	sgdTol = Tol{Atol: 1e-7, Rtol: 1e-6}
 )
 
 // DenseShapes are the dense layers the dense tests run: the presets' real classifiers at
-// batch 1, 3 and 64, an MLP-sized layer, odd sizes and 1×1.
+// batch 1, 3 and 64, an MLP-sized layer, odd sizes, 1×1 and an empty batch.
 var DenseShapes = []model.DenseShape{
 	{N: 1, In: 192, Out: 10},
 	{N: 3, In: 192, Out: 10},
@@ -38,13 +38,14 @@ var DenseShapes = []model.DenseShape{
 	{N: 64, In: 784, Out: 100},
 	{N: 3, In: 7, Out: 5},
 	{N: 1, In: 1, Out: 1},
+	{N: 0, In: 7, Out: 5},
 }
 
 func denseName(s model.DenseShape) string {
 	return fmt.Sprintf("N%d_in%d_out%d", s.N, s.In, s.Out)
 }
 
-// DenseForward checks ops.DenseForward against cpu.DenseForward.
+// DenseForward checks ops.DenseForward against ref.DenseForward.
 func DenseForward(t *testing.T, ops Ops) {
 	for _, s := range DenseShapes {
 		run(t, "DenseForward", denseName(s), func(e *env) {
@@ -52,14 +53,14 @@ func DenseForward(t *testing.T, ops Ops) {
 			w, b := e.weights("w", s.Out*s.In, s.In), e.weights("b", s.Out, s.In)
 			out := e.out("out", s.N*s.Out)
 			e.check(ops.DenseForward(out, in, w, b, s))
-			ref := make([]float32, s.N*s.Out)
-			cpu.DenseForward(ref, in, w, b, s)
-			e.expect("out", out, ref, denseTol)
+			want := make([]float64, s.N*s.Out)
+			ref.DenseForward(want, ref.To64(in), ref.To64(w), ref.To64(b), s)
+			e.expect("out", out, want, denseTol)
 		})
 	}
 }
 
-// DenseBackwardData checks ops.DenseBackwardData against cpu.DenseBackwardData.
+// DenseBackwardData checks ops.DenseBackwardData against ref.DenseBackwardData.
 func DenseBackwardData(t *testing.T, ops Ops) {
 	for _, s := range DenseShapes {
 		run(t, "DenseBackwardData", denseName(s), func(e *env) {
@@ -67,25 +68,25 @@ func DenseBackwardData(t *testing.T, ops Ops) {
 			w := e.weights("w", s.Out*s.In, s.In)
 			dIn := e.out("dIn", s.N*s.In)
 			e.check(ops.DenseBackwardData(dIn, dOut, w, s))
-			ref := make([]float32, s.N*s.In)
-			cpu.DenseBackwardData(ref, dOut, w, s)
-			e.expect("dIn", dIn, ref, denseTol)
+			want := make([]float64, s.N*s.In)
+			ref.DenseBackwardData(want, ref.To64(dOut), ref.To64(w), s)
+			e.expect("dIn", dIn, want, denseTol)
 		})
 	}
 }
 
-// DenseBackwardWeights checks ops.DenseBackwardWeights against cpu.DenseBackwardWeights.
+// DenseBackwardWeights checks ops.DenseBackwardWeights against ref.DenseBackwardWeights.
 func DenseBackwardWeights(t *testing.T, ops Ops) {
 	for _, s := range DenseShapes {
 		run(t, "DenseBackwardWeights", denseName(s), func(e *env) {
-			dOut := e.weights("dOut", s.N*s.Out, s.N)
+			dOut := e.weights("dOut", s.N*s.Out, max(s.N, 1))
 			in := e.uniform("in", s.N*s.In, -1, 1)
 			dW, dB := e.out("dW", s.Out*s.In), e.out("dB", s.Out)
 			e.check(ops.DenseBackwardWeights(dW, dB, dOut, in, s))
-			refW, refB := make([]float32, s.Out*s.In), make([]float32, s.Out)
-			cpu.DenseBackwardWeights(refW, refB, dOut, in, s)
-			e.expect("dW", dW, refW, denseTol)
-			e.expect("dB", dB, refB, denseTol)
+			wantW, wantB := make([]float64, s.Out*s.In), make([]float64, s.Out)
+			ref.DenseBackwardWeights(wantW, wantB, ref.To64(dOut), ref.To64(in), s)
+			e.expect("dW", dW, wantW, denseTol)
+			e.expect("dB", dB, wantB, denseTol)
 		})
 	}
 }
@@ -101,9 +102,10 @@ var lossCases = []lossCase{
 	{1, 10, 0, 8}, {3, 10, 0, 8}, {64, 10, 0, 8}, {5, 3, 0, 8}, {2, 1, 0, 8}, {64, 100, 0, 8},
 	{3, 10, 1000, 8}, // large logits: a sum of exponentials without the maximum taken out overflows
 	{3, 10, -1000, 8},
+	{0, 10, 0, 8}, // an empty batch
 }
 
-// SoftmaxCrossEntropy checks ops.SoftmaxCrossEntropy against cpu.SoftmaxCrossEntropy with
+// SoftmaxCrossEntropy checks ops.SoftmaxCrossEntropy against ref.SoftmaxCrossEntropy with
 // scale = 1/n: loss and gradient within tolerance, correct flags exactly.
 func SoftmaxCrossEntropy(t *testing.T, ops Ops) {
 	for _, c := range lossCases {
@@ -118,16 +120,16 @@ func SoftmaxCrossEntropy(t *testing.T, ops Ops) {
 				labels[0], labels[1] = argmax(z[0:c.k]), (argmax(z[c.k:2*c.k])+1)%int32(c.k)
 			}
 			z, labels = e.input("logits", z), e.inputI32("labels", labels)
-			scale := 1 / float32(c.n)
+			scale := 1 / float32(max(c.n, 1))
 			loss, dz, correct := e.out("loss", c.n), e.out("dLogits", c.n*c.k), e.outI32("correct", c.n)
 			e.check(ops.SoftmaxCrossEntropy(loss, dz, correct, z, labels, c.n, c.k, scale))
-			refLoss, refDz, refCorrect := make([]float32, c.n), make([]float32, c.n*c.k), make([]int32, c.n)
-			cpu.SoftmaxCrossEntropy(refLoss, refDz, refCorrect, z, labels, c.n, c.k, scale)
-			e.expect("loss", loss, refLoss, lossTol)
+			wantLoss, wantDz, wantCorrect := make([]float64, c.n), make([]float64, c.n*c.k), make([]int32, c.n)
+			ref.SoftmaxCrossEntropy(wantLoss, wantDz, wantCorrect, ref.To64(z), labels, c.n, c.k, float64(scale))
+			e.expect("loss", loss, wantLoss, lossTol)
 			gradTol := lossGradTol
 			gradTol.Atol *= float64(scale)
-			e.expect("dLogits", dz, refDz, gradTol)
-			e.expectI32("correct", correct, refCorrect)
+			e.expect("dLogits", dz, wantDz, gradTol)
+			e.expectI32("correct", correct, wantCorrect)
 		})
 	}
 }
@@ -151,9 +153,10 @@ type sgdCase struct {
 var sgdCases = []sgdCase{
 	{1, 0.1, 0}, {7, 0.1, 0}, {1812, 0.05, 0}, {100000, 0.01, 0},
 	{1, 0.1, 0.9}, {7, 0.1, 0.9}, {1812, 0.05, 0.5}, {100000, 0.01, 0.9},
+	{0, 0.1, 0.9},
 }
 
-// SGDUpdate checks ops.SGDUpdate against cpu.SGDUpdate, with and without momentum; without
+// SGDUpdate checks ops.SGDUpdate against ref.SGDUpdate, with and without momentum; without
 // momentum v must be left unchanged.
 func SGDUpdate(t *testing.T, ops Ops) {
 	for _, c := range sgdCases {
@@ -162,13 +165,13 @@ func SGDUpdate(t *testing.T, ops Ops) {
 			g := e.uniform("g", c.n, -1, 1)
 			w, v := e.inout("w", w0), e.inout("v", v0)
 			e.check(ops.SGDUpdate(w, v, g, c.lr, c.momentum))
-			refW, refV := append([]float32(nil), w0...), append([]float32(nil), v0...)
-			cpu.SGDUpdate(refW, refV, g, c.lr, c.momentum)
-			e.expect("w", w, refW, sgdTol)
+			wantW, wantV := ref.To64(w0), ref.To64(v0)
+			ref.SGDUpdate(wantW, wantV, ref.To64(g), float64(c.lr), float64(c.momentum))
+			e.expect("w", w, wantW, sgdTol)
 			if c.momentum == 0 {
-				e.expect("v (untouched without momentum)", v, v0, Exact)
+				e.expect("v (untouched without momentum)", v, ref.To64(v0), Exact)
 			} else {
-				e.expect("v", v, refV, sgdTol)
+				e.expect("v", v, wantV, sgdTol)
 			}
 		})
 	}

@@ -1,15 +1,26 @@
-// Package optest is the one parity suite that every engine's ops run: each test draws fresh
-// random inputs, poisons the outputs with NaN, runs the op on the engine and on the CPU
-// reference, compares within a tolerance stated with its reason, and checks guard values
-// written past the end of every output buffer.
+// Package optest is the one parity suite that every engine's ops run. Its oracle is the
+// plain float64 reference, package internal/ref: the CPU engine's fast kernels and the GPU's
+// shaders are both implementations under test, never each other's or their own oracle.
+//
+// Each case draws fresh random inputs from a seed derived from its name (OPTEST_SEED
+// changes them all), poisons the outputs with NaN and writes guard values past their ends,
+// runs the op, and requires: no error, inputs unchanged, no guard overwritten, and every
+// output within a tolerance of the reference computed in float64 from the same inputs,
+// |got − ref| ≤ Atol + Rtol·|ref|, stated per op with its reason (the float32 rounding an
+// implementation may commit, with about an order of magnitude to spare). Ops that only
+// select or move values (ReLU, max-pool and its argmax, dropout's mask, the correct flags)
+// must match exactly. BadArguments then calls every op with each slice one value too short
+// and too long, and with out-of-range labels and argmax indices, and requires an error, no
+// panic and nothing written.
 package optest
 
 import "vkcnn/model"
 
 // Ops is every op of the network, forward and backward, outputs first. Slices hold exactly
-// the values the shape says (an implementation may rely on that); the CPU reference
-// (package cpu) defines what each op computes. Backward ops overwrite their outputs
-// (no accumulation).
+// the values the shape says; package internal/ref defines what each op computes. Backward
+// ops overwrite their outputs (no accumulation). A slice of another length, a label outside
+// [0, k) or an argmax index outside the input is an error that names the argument, returned
+// before anything is written.
 type Ops interface {
 	// Conv2DForward: in (N,C,H,W), w (OC,C,KH,KW), b (OC) → out (N,OC,OH,OW).
 	Conv2DForward(out, in, w, b []float32, s model.ConvShape) error
@@ -38,7 +49,8 @@ type Ops interface {
 	// AvgPoolBackward: each input of a window gets dOut/Size²; inputs outside every window 0.
 	AvgPoolBackward(dIn, dOut []float32, s model.PoolShape) error
 
-	// DropoutForward: out[i] = in[i]·Scale if kept else 0 (see model.DropoutParams).
+	// DropoutForward: out[i] = in[i]·Scale if element Offset+i is kept, else 0 (see
+	// model.DropoutParams).
 	DropoutForward(out, in []float32, d model.DropoutParams) error
 	// DropoutBackward: dIn[i] = dOut[i]·Scale if kept else 0, the same mask.
 	DropoutBackward(dIn, dOut []float32, d model.DropoutParams) error

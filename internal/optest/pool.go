@@ -4,15 +4,16 @@ import (
 	"fmt"
 	"testing"
 
-	"vkcnn/cpu"
+	"vkcnn/internal/ref"
 	"vkcnn/model"
 )
 
-// Tolerances of the pools. Max pooling selects values and its backward pass moves them,
-// so both must match exactly, as must the argmax indices (the inputs are distinct, so no
-// window has a tie). Average pooling sums Size² ≤ 25 values in [−1, 1) in any order and
-// scales by 1/Size² (a multiplication by a rounded 1/Size² or a division, which GLSL
-// computes to 2.5 ulp: a few ulp apart).
+// Tolerances of the pools, against float64. Max pooling selects values and its backward
+// pass moves them, so both must match exactly, as must the argmax indices (the inputs are
+// distinct, so no window has a tie). Average pooling sums Size² ≤ 25 values in [−1, 1) in
+// float32 in any order (each partial sum rounded: ≤ 25·6e-8 of the values' magnitude, a
+// few units) and scales by 1/Size² (a multiplication by a rounded 1/Size² or a division,
+// which GLSL computes to 2.5 ulp); its backward pass is one such scaling of dOut.
 var (
 	avgPoolForwardTol  = Tol{Atol: 1e-6, Rtol: 1e-6}
 	avgPoolBackwardTol = Tol{Atol: 1e-9, Rtol: 1e-6}
@@ -20,7 +21,7 @@ var (
 
 // PoolShapes are the pools every pool test runs: the presets' real layers at batch 1, 3
 // and 64, odd sizes whose trailing rows and columns no window covers, a window as large as
-// the image and windows of 1.
+// the image, windows of 1 and an empty batch.
 var PoolShapes = []model.PoolShape{
 	{N: 1, C: 6, H: 24, W: 24, Size: 2},
 	{N: 3, C: 6, H: 24, W: 24, Size: 2},
@@ -32,13 +33,14 @@ var PoolShapes = []model.PoolShape{
 	{N: 64, C: 3, H: 9, W: 7, Size: 2},
 	{N: 1, C: 2, H: 5, W: 5, Size: 5},
 	{N: 3, C: 2, H: 3, W: 4, Size: 1},
+	{N: 0, C: 2, H: 5, W: 5, Size: 2},
 }
 
 func poolName(s model.PoolShape) string {
 	return fmt.Sprintf("N%d_C%d_%dx%d_size%d", s.N, s.C, s.H, s.W, s.Size)
 }
 
-// MaxPoolForward checks ops.MaxPoolForward against cpu.MaxPoolForward: values and argmax
+// MaxPoolForward checks ops.MaxPoolForward against ref.MaxPoolForward: values and argmax
 // exactly.
 func MaxPoolForward(t *testing.T, ops Ops) {
 	for _, s := range PoolShapes {
@@ -46,47 +48,47 @@ func MaxPoolForward(t *testing.T, ops Ops) {
 			in := e.distinct("in", s.InLen(), -1, 1)
 			out, arg := e.out("out", s.OutLen()), e.outI32("argmax", s.OutLen())
 			e.check(ops.MaxPoolForward(out, arg, in, s))
-			ref, refArg := make([]float32, s.OutLen()), make([]int32, s.OutLen())
-			cpu.MaxPoolForward(ref, refArg, in, s)
-			e.expect("out", out, ref, Exact)
-			e.expectI32("argmax", arg, refArg)
+			want, wantArg := make([]float64, s.OutLen()), make([]int32, s.OutLen())
+			ref.MaxPoolForward(want, wantArg, ref.To64(in), s)
+			e.expect("out", out, want, Exact)
+			e.expectI32("argmax", arg, wantArg)
 		})
 	}
 }
 
-// MaxPoolBackward checks ops.MaxPoolBackward against cpu.MaxPoolBackward, with the argmax
+// MaxPoolBackward checks ops.MaxPoolBackward against ref.MaxPoolBackward, with the argmax
 // of a real forward pass: exactly, zeros included.
 func MaxPoolBackward(t *testing.T, ops Ops) {
 	for _, s := range PoolShapes {
 		run(t, "MaxPoolBackward", poolName(s), func(e *env) {
 			arg := make([]int32, s.OutLen())
-			cpu.MaxPoolForward(make([]float32, s.OutLen()), arg, e.draw(s.InLen(), -1, 1), s)
+			ref.MaxPoolForward(make([]float64, s.OutLen()), arg, ref.To64(e.draw(s.InLen(), -1, 1)), s)
 			arg = e.inputI32("argmax", arg)
 			dOut := e.uniform("dOut", s.OutLen(), -1, 1)
 			dIn := e.out("dIn", s.InLen())
 			e.check(ops.MaxPoolBackward(dIn, dOut, arg, s))
-			ref := make([]float32, s.InLen())
-			cpu.MaxPoolBackward(ref, dOut, arg, s)
-			e.expect("dIn", dIn, ref, Exact)
+			want := make([]float64, s.InLen())
+			ref.MaxPoolBackward(want, ref.To64(dOut), arg, s)
+			e.expect("dIn", dIn, want, Exact)
 		})
 	}
 }
 
-// AvgPoolForward checks ops.AvgPoolForward against cpu.AvgPoolForward.
+// AvgPoolForward checks ops.AvgPoolForward against ref.AvgPoolForward.
 func AvgPoolForward(t *testing.T, ops Ops) {
 	for _, s := range PoolShapes {
 		run(t, "AvgPoolForward", poolName(s), func(e *env) {
 			in := e.uniform("in", s.InLen(), -1, 1)
 			out := e.out("out", s.OutLen())
 			e.check(ops.AvgPoolForward(out, in, s))
-			ref := make([]float32, s.OutLen())
-			cpu.AvgPoolForward(ref, in, s)
-			e.expect("out", out, ref, avgPoolForwardTol)
+			want := make([]float64, s.OutLen())
+			ref.AvgPoolForward(want, ref.To64(in), s)
+			e.expect("out", out, want, avgPoolForwardTol)
 		})
 	}
 }
 
-// AvgPoolBackward checks ops.AvgPoolBackward against cpu.AvgPoolBackward, zeros of the
+// AvgPoolBackward checks ops.AvgPoolBackward against ref.AvgPoolBackward, zeros of the
 // uncovered rows and columns included.
 func AvgPoolBackward(t *testing.T, ops Ops) {
 	for _, s := range PoolShapes {
@@ -94,9 +96,9 @@ func AvgPoolBackward(t *testing.T, ops Ops) {
 			dOut := e.uniform("dOut", s.OutLen(), -1, 1)
 			dIn := e.out("dIn", s.InLen())
 			e.check(ops.AvgPoolBackward(dIn, dOut, s))
-			ref := make([]float32, s.InLen())
-			cpu.AvgPoolBackward(ref, dOut, s)
-			e.expect("dIn", dIn, ref, avgPoolBackwardTol)
+			want := make([]float64, s.InLen())
+			ref.AvgPoolBackward(want, ref.To64(dOut), s)
+			e.expect("dIn", dIn, want, avgPoolBackwardTol)
 		})
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"vkcnn/internal/rng"
 )
 
-// All runs every op's test as a subtest.
+// All runs every op's test as a subtest, then the bad-argument cases.
 func All(t *testing.T, ops Ops) {
 	for _, c := range []struct {
 		name string
@@ -37,6 +37,7 @@ func All(t *testing.T, ops Ops) {
 		{"DenseBackwardWeights", DenseBackwardWeights},
 		{"SoftmaxCrossEntropy", SoftmaxCrossEntropy},
 		{"SGDUpdate", SGDUpdate},
+		{"BadArguments", BadArguments},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, ops) })
 	}
@@ -217,12 +218,17 @@ func equalBits(a, b []float32) bool {
 	return len(a) == len(b)
 }
 
-// expect reports an error when got differs from ref beyond tol, with the largest
-// difference and the first mismatch.
-func (e *env) expect(name string, got, ref []float32, tol Tol) {
+// expect reports an error when got differs from the float64 reference ref beyond tol, with
+// the largest difference and the first mismatch; with -v it logs how much of the
+// tolerance the values use.
+func (e *env) expect(name string, got []float32, ref []float64, tol Tol) {
 	e.t.Helper()
 	if m := compareF32(got, ref, tol); m != nil {
 		e.t.Errorf("%s (%d values, tolerance %g + %g·|ref|): %v", name, len(ref), tol.Atol, tol.Rtol, m)
+		return
+	}
+	if d, f := headroom(got, ref, tol); d > 0 {
+		e.t.Logf("%s: max |got−ref| = %.3g, %.0f%% of the tolerance", name, d, 100*f)
 	}
 }
 

@@ -11,19 +11,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/cpu"
+	"vkcnn/internal/ref"
 	"vkcnn/model"
 )
 
 func TestCompareF32(t *testing.T) {
 	nan, inf := float32(math.NaN()), float32(math.Inf(1))
 	tol := Tol{Atol: 0.1, Rtol: 0.01}
-	assert.Nil(t, compareF32([]float32{1, 2, 3}, []float32{1, 2, 3}, Exact))
-	assert.Nil(t, compareF32([]float32{0}, []float32{float32(math.Copysign(0, -1))}, Exact), "±0 are equal")
+	assert.Nil(t, compareF32([]float32{1, 2, 3}, []float64{1, 2, 3}, Exact))
+	assert.Nil(t, compareF32([]float32{0}, []float64{math.Copysign(0, -1)}, Exact), "±0 are equal")
 	// Allowed at ref = 100: 0.1 + 0.01·100 = 1.1.
-	assert.Nil(t, compareF32([]float32{101.05, -0.05}, []float32{100, 0}, tol))
+	assert.Nil(t, compareF32([]float32{101.05, -0.05}, []float64{100, 0}, tol))
 
-	m := compareF32([]float32{1, 5, 101.2, 7}, []float32{1, 2, 100, 7}, tol)
+	m := compareF32([]float32{1, 5, 101.2, 7}, []float64{1, 2, 100, 7}, tol)
 	require.NotNil(t, m)
 	assert.Equal(t, 2, m.count)
 	assert.Equal(t, 1, m.first, "first index out of tolerance")
@@ -32,12 +32,16 @@ func TestCompareF32(t *testing.T) {
 	assert.Contains(t, m.String(), "first mismatch at index 1: got 5, ref 2")
 
 	for _, bad := range []float32{nan, inf, -inf} {
-		m = compareF32([]float32{0, bad}, []float32{0, 1}, Tol{Atol: 1e30})
+		m = compareF32([]float32{0, bad}, []float64{0, 1}, Tol{Atol: 1e30})
 		require.NotNil(t, m, "%v never matches", bad)
 		assert.Equal(t, 1, m.first)
 		assert.True(t, math.IsInf(m.maxDiff, 1))
 	}
-	assert.Panics(t, func() { compareF32(make([]float32, 2), make([]float32, 3), Exact) })
+	// A float32 result off the float64 reference by its own rounding: within an Rtol of
+	// 2^−24, not Exact.
+	assert.Nil(t, compareF32([]float32{0.1}, []float64{0.1}, Tol{Rtol: 0x1p-24}))
+	assert.NotNil(t, compareF32([]float32{0.1}, []float64{0.1}, Exact))
+	assert.Panics(t, func() { compareF32(make([]float32, 2), make([]float64, 3), Exact) })
 }
 
 func TestCompareI32(t *testing.T) {
@@ -71,49 +75,72 @@ func TestDrawDistinct(t *testing.T) {
 	}
 }
 
-// brokenOps is the reference with one deliberate fault, named by fault.
+// brokenOps is refOps with one deliberate fault, named by fault.
 type brokenOps struct {
-	cpu.Ops
+	refOps
 	fault string
 }
 
 func (b brokenOps) Conv2DForward(out, in, w, bias []float32, s model.ConvShape) error {
-	cpu.Conv2DForward(out, in, w, bias, s)
+	err := b.refOps.Conv2DForward(out, in, w, bias, s)
 	if b.fault == "value" {
 		out[len(out)/2] *= 1.001
 	}
-	return nil
+	return err
 }
 
 func (b brokenOps) ReLUForward(out, in []float32) error {
-	cpu.ReLUForward(out, in)
-	if b.fault == "input" {
-		in[0] = 42
+	err := b.refOps.ReLUForward(out, in)
+	switch b.fault {
+	case "input":
+		if len(in) > 0 {
+			in[0] = 42
+		}
+	case "relu0.25": // the mutation of issue 6: max(v, 0.25)
+		for i, v := range in {
+			out[i] = max(v, 0.25)
+		}
 	}
-	return nil
+	return err
 }
 
 func (b brokenOps) MaxPoolForward(out []float32, argmax []int32, in []float32, s model.PoolShape) error {
-	cpu.MaxPoolForward(out, argmax, in, s)
+	err := b.refOps.MaxPoolForward(out, argmax, in, s)
 	switch b.fault {
 	case "argmax":
 		argmax[len(argmax)-1]++
 	case "overrun": // what a device copy of one value too many into the slice does
 		unsafe.Slice(&out[0], len(out)+1)[len(out)] = 0
 	}
-	return nil
+	return err
+}
+
+func (b brokenOps) MaxPoolBackward(dIn, dOut []float32, argmax []int32, s model.PoolShape) error {
+	if b.fault == "argmax-range" { // skips indices outside dIn, as a shader scanning its window would
+		if len(dIn) != s.InLen() || len(dOut) != s.OutLen() || len(argmax) != s.OutLen() {
+			return errors.New("MaxPoolBackward: dIn, dOut or argmax has the wrong length")
+		}
+		clear(dIn)
+		for j, a := range argmax {
+			if a >= 0 && int(a) < len(dIn) {
+				dIn[a] = dOut[j]
+			}
+		}
+		return nil
+	}
+	return b.refOps.MaxPoolBackward(dIn, dOut, argmax, s)
 }
 
 func (b brokenOps) AvgPoolBackward(dIn, dOut []float32, s model.PoolShape) error {
-	cpu.AvgPoolBackward(dIn, dOut, s)
-	if b.fault == "unwritten" {
+	err := b.refOps.AvgPoolBackward(dIn, dOut, s)
+	if b.fault == "unwritten" && len(dIn) > 0 {
 		dIn[len(dIn)-1] = float32(math.NaN()) // as if never written: still the poison
 	}
-	return nil
+	return err
 }
 
 func (b brokenOps) DropoutForward(out, in []float32, d model.DropoutParams) error {
-	cpu.DropoutForward(out, in, d)
+	err := b.refOps.DropoutForward(out, in, d)
 	if b.fault == "mask" {
 		for i := range out {
 			if out[i] != 0 {
@@ -122,7 +149,32 @@ func (b brokenOps) DropoutForward(out, in []float32, d model.DropoutParams) erro
 			}
 		}
 	}
-	return nil
+	return err
+}
+
+// DenseForward has the faults of argument checking: none (the reference's panic escapes),
+// none at all (a short slice is silently half-computed), a write before the check, and an
+// error that does not say which argument is wrong.
+func (b brokenOps) DenseForward(out, in, w, bias []float32, s model.DenseShape) error {
+	bad := len(out) != s.N*s.Out || len(in) != s.N*s.In || len(w) != s.Out*s.In || len(bias) != s.Out
+	switch b.fault {
+	case "panic":
+		y := make([]float64, len(out))
+		ref.DenseForward(y, ref.To64(in), ref.To64(w), ref.To64(bias), s)
+		set(out, y)
+		return nil
+	case "accept":
+		if bad {
+			return nil
+		}
+	case "write":
+		clear(out)
+	case "anonymous":
+		if bad {
+			return errors.New("bad length")
+		}
+	}
+	return b.refOps.DenseForward(out, in, w, bias, s)
 }
 
 func (b brokenOps) SGDUpdate(w, v, g []float32, lr, momentum float32) error {
@@ -130,14 +182,13 @@ func (b brokenOps) SGDUpdate(w, v, g []float32, lr, momentum float32) error {
 	case "error":
 		return errors.New("device lost")
 	case "momentum":
-		cpu.SGDUpdate(w, v, g, lr, momentum)
+		err := b.refOps.SGDUpdate(w, v, g, lr, momentum)
 		if momentum == 0 {
 			copy(v, g)
 		}
-		return nil
+		return err
 	}
-	cpu.SGDUpdate(w, v, g, lr, momentum)
-	return nil
+	return b.refOps.SGDUpdate(w, v, g, lr, momentum)
 }
 
 // brokenEnv names the fault that TestBrokenOp runs in a child process.
@@ -154,8 +205,10 @@ func TestBrokenOp(t *testing.T) {
 	switch fault {
 	case "value":
 		Conv2DForward(t, ops)
-	case "input":
+	case "input", "relu0.25":
 		ReLUForward(t, ops)
+	case "panic", "accept", "write", "anonymous", "argmax-range":
+		BadArguments(t, ops)
 	case "argmax", "overrun":
 		MaxPoolForward(t, ops)
 	case "unwritten":
@@ -180,6 +233,13 @@ func TestSuiteCatchesBrokenOps(t *testing.T) {
 		"mask":      "mask (1 = kept)",
 		"error":     "device lost",
 		"momentum":  "v (untouched without momentum)",
+		"relu0.25":  "out (1000 values, tolerance 0 + 0·|ref|)",
+		// bad arguments
+		"panic":        "panicked instead of returning an error: ref: dense",
+		"accept":       "accepted a bad in: no error",
+		"write":        "wrote into out although it returned an error",
+		"anonymous":    "the error does not name the argument w: bad length",
+		"argmax-range": "accepted a bad argmax: no error",
 	} {
 		t.Run(fault, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenOp$", "-test.v")
