@@ -187,7 +187,7 @@ func (h *header) checkLayout(dataLen int64) error {
 		end, prev = f, "tensor "+name
 	}
 	if end != dataLen {
-		return fmt.Errorf("%d bytes of data after the last tensor (%d bytes, %d in the file)", dataLen-end, end, dataLen)
+		return fmt.Errorf("%d bytes of data after the last tensor (the tensors take %d bytes, the file holds %d)", dataLen-end, end, dataLen)
 	}
 	return nil
 }

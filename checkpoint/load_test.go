@@ -41,7 +41,7 @@ func TestLoadErrors(t *testing.T) {
 		{"5 bytes", good[:5], "5 bytes, too short for a safetensors file (8-byte header length, JSON header, data)"},
 		{"cut in the header", good[:100], "header length 384 does not fit a file of 100 bytes: truncated, or not a safetensors file"},
 		{"cut in the data", good[:len(good)-4], "tensor fc1.bias: data_offsets [800, 840] run past the end of the data (836 bytes; file truncated?)"},
-		{"trailing data", append(bytes.Clone(good), 0, 0, 0, 0), "4 bytes of data after the last tensor (840 bytes, 844 in the file)"},
+		{"trailing data", append(bytes.Clone(good), 0, 0, 0, 0), "4 bytes of data after the last tensor (the tensors take 840 bytes, the file holds 844)"},
 		{"text file", []byte("these are not the weights you are looking for\n"), "not a safetensors file: byte 8 is 0x65, not the '{' that starts the JSON header"},
 		{"gzip file", append([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}, make([]byte, 30)...), "not a safetensors file: byte 8 is 0x00, not the '{' that starts the JSON header"},
 		{"JSON array", joinFile("[1,2]", nil), "not a safetensors file: byte 8 is 0x5b, not the '{' that starts the JSON header"},
