@@ -6,14 +6,12 @@
 // Thread 0 of workgroup 0 does the work; dispatch one workgroup (the others return, so any WG
 // works and the pipeline can share the common specialization).
 #version 450
-layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+#extension GL_GOOGLE_include_directive : require
+#include "common/grid.glsl"
 
-layout(std430, set = 0, binding = 0) restrict buffer Control {
-    uint step;
-    uint globalStepBase;
-    uint correctTotal;
-    uint pad;
-} ctrl;
+#define CONTROL_BINDING 0
+#define CONTROL_ACCESS
+#include "common/control.glsl"
 
 layout(push_constant) uniform Params {
     uint count;

@@ -8,15 +8,15 @@
 // 3 in (N,C,H,W).
 // Push constants, in order (all uint): N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW.
 // One WORKGROUP per output value, OC·C·KH·KW + OC workgroups in one dispatch: workgroup
-// g = gl_WorkGroupID.x + gl_WorkGroupID.y·gl_NumWorkGroups.x computes weight g when
+// g = flatGroup() (common/grid.glsl) computes weight g when
 // g < OC·C·KH·KW, else bias g − OC·C·KH·KW. Its threads walk the (n,oh,ow) terms with stride
 // WG (adjacent threads → adjacent ow, coalesced), each summing its own subset in increasing
 // order, then a shared-memory tree sums the WG partials in a fixed order: no atomics, the
 // result is bit-identical from run to run for a given WG. Any WG works (not only powers of
 // two); a large one (256) suits big batches.
 #version 450
-layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
-#define WG gl_WorkGroupSize.x
+#extension GL_GOOGLE_include_directive : require
+#include "common/grid.glsl"
 
 layout(std430, set = 0, binding = 0) restrict writeonly buffer DWBuf { float dW[]; };
 layout(std430, set = 0, binding = 1) restrict writeonly buffer DBBuf { float dB[]; };
@@ -58,7 +58,7 @@ void advance(inout uint n, inout uint a, inout uint b, uint dn, uint da, uint db
 }
 
 void main() {
-    uint g = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+    uint g = flatGroup();
     uint t = gl_LocalInvocationID.x;
     uint wLen = p.OC * p.C * p.KH * p.KW;
     // Uniform across the workgroup, so returning before the barriers is safe.

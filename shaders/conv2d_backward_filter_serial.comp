@@ -11,9 +11,10 @@
 // 3 in (N,C,H,W).
 // Push constants, in order (all uint): N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW.
 // One thread per output value, OC·C·KH·KW weights then OC biases; the flat index is
-// i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y·(x-groups·WG).
+// i = flatIndex() (common/grid.glsl).
 #version 450
-layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+#extension GL_GOOGLE_include_directive : require
+#include "common/grid.glsl"
 
 layout(std430, set = 0, binding = 0) restrict writeonly buffer DWBuf { float dW[]; };
 layout(std430, set = 0, binding = 1) restrict writeonly buffer DBBuf { float dB[]; };
@@ -25,7 +26,7 @@ layout(push_constant) uniform Params {
 } p;
 
 void main() {
-    uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    uint i = flatIndex();
     uint weights = p.OC * p.C * p.KH * p.KW;
     if (i >= weights + p.OC) return;
     uint plane = p.OH * p.OW;

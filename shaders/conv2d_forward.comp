@@ -2,16 +2,17 @@
 //   out[n,oc,oh,ow] = b[oc] + Σ_{c,kh,kw} in[n,c,oh+kh−PadH,ow+kw−PadW]·w[oc,c,kh,kw]
 // (terms whose input position falls in the padding are zero and skipped), then the fused
 // activation act of the layer that follows (the engine's conv+ReLU / conv+sigmoid):
-//   act 0: out = v;  1: out = v > 0 ? v : 0 (relu_forward);  2: out = 1/(1+e^−v)
-//   (sigmoid_forward), the same expressions as those shaders, so bit-identical to the pair.
+//   out = activate(act, v): act 0: v;  1: relu(v);  2: sigmoid(v) (common/activation.glsl,
+//   the functions of relu_forward and sigmoid_forward, so bit-identical to the pair).
 //
 // Bindings (set 0): 0 out (N,OC,OH,OW) written, 1 in (N,C,H,W), 2 w (OC,C,KH,KW), 3 b (OC).
 // Push constants, in order (all uint): N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW, act.
-// One thread per output value (adjacent threads → adjacent ow); the flat output index is
-// i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y·(x-groups·WG), so the host may use a
-// 2-D grid when N·OC·OH·OW exceeds 65535·WG.
+// One thread per output value (adjacent threads → adjacent ow), i = flatIndex()
+// (common/grid.glsl).
 #version 450
-layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+#extension GL_GOOGLE_include_directive : require
+#include "common/grid.glsl"
+#include "common/activation.glsl"
 
 layout(std430, set = 0, binding = 0) restrict writeonly buffer OutBuf { float outData[]; };
 layout(std430, set = 0, binding = 1) restrict readonly buffer InBuf { float inData[]; };
@@ -22,15 +23,8 @@ layout(push_constant) uniform Params {
     uint N, C, H, W, OC, KH, KW, PadH, PadW, OH, OW, act;
 } p;
 
-// activate applies the fused activation p.act (uniform, so the branch costs nothing).
-float activate(float v) {
-    if (p.act == 1u) return v > 0.0 ? v : 0.0;
-    if (p.act == 2u) return 1.0 / (1.0 + exp(-v));
-    return v;
-}
-
 void main() {
-    uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    uint i = flatIndex();
     if (i >= p.N * p.OC * p.OH * p.OW) return;
     uint ow = i % p.OW;
     uint t = i / p.OW;
@@ -61,5 +55,5 @@ void main() {
             }
         }
     }
-    outData[i] = activate(acc);
+    outData[i] = activate(p.act, acc);
 }

@@ -6,11 +6,12 @@
 // Bindings (set 0): 0 dW (Out,In) written, 1 dB (Out) written, 2 dOut (N,Out), 3 in (N,In).
 // Push constants, in order (all uint): N, In, Out.
 // One thread per output value, Out·In + Out threads in one dispatch: thread
-// t = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y·(x-groups·WG) computes weight t when
+// t = flatIndex() (common/grid.glsl) computes weight t when
 // t < Out·In (adjacent threads → adjacent i, coalesced reads of in), else bias t − Out·In.
 // Each sums its N terms alone, in order: no atomics, bit-identical from run to run.
 #version 450
-layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+#extension GL_GOOGLE_include_directive : require
+#include "common/grid.glsl"
 
 layout(std430, set = 0, binding = 0) restrict writeonly buffer DWBuf { float dW[]; };
 layout(std430, set = 0, binding = 1) restrict writeonly buffer DBBuf { float dB[]; };
@@ -22,7 +23,7 @@ layout(push_constant) uniform Params {
 } p;
 
 void main() {
-    uint t = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    uint t = flatIndex();
     uint wLen = p.Out * p.In;
     if (t >= wLen + p.Out) return;
     float acc = 0.0;

@@ -3,15 +3,17 @@
 // The dot product keeps four partial sums (i mod 4, the tail into the first) combined as
 // (s0+s1)+(s2+s3), the order of the reference's dot, and four independent chains of adds.
 // Then the fused activation act of the layer that follows (the engine's dense+ReLU /
-// dense+sigmoid): act 0: out = v;  1: out = v > 0 ? v : 0 (relu_forward);
-// 2: out = 1/(1+e^−v) (sigmoid_forward), the same expressions as those shaders.
+// dense+sigmoid): out = activate(act, v): act 0: v;  1: relu(v);  2: sigmoid(v)
+// (common/activation.glsl, the functions of relu_forward and sigmoid_forward).
 //
 // Bindings (set 0): 0 out (N,Out) written, 1 in (N,In), 2 w (Out,In), 3 b (Out).
 // Push constants, in order (all uint): N, In, Out, act.
-// One thread per output value (adjacent threads → adjacent o); i = gl_GlobalInvocationID.x +
-// gl_GlobalInvocationID.y·(x-groups·WG) for a 2-D grid when N·Out exceeds 65535·WG.
+// One thread per output value (adjacent threads → adjacent o), i = flatIndex()
+// (common/grid.glsl).
 #version 450
-layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+#extension GL_GOOGLE_include_directive : require
+#include "common/grid.glsl"
+#include "common/activation.glsl"
 
 layout(std430, set = 0, binding = 0) restrict writeonly buffer OutBuf { float outData[]; };
 layout(std430, set = 0, binding = 1) restrict readonly buffer InBuf { float inData[]; };
@@ -22,15 +24,8 @@ layout(push_constant) uniform Params {
     uint N, In, Out, act;
 } p;
 
-// activate applies the fused activation p.act (uniform, so the branch costs nothing).
-float activate(float v) {
-    if (p.act == 1u) return v > 0.0 ? v : 0.0;
-    if (p.act == 2u) return 1.0 / (1.0 + exp(-v));
-    return v;
-}
-
 void main() {
-    uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    uint i = flatIndex();
     if (i >= p.N * p.Out) return;
     uint n = i / p.Out;
     uint o = i - n * p.Out;
@@ -47,5 +42,5 @@ void main() {
     for (; k < p.In; k++) {
         s0 += w[wr + k] * inData[x + k];
     }
-    outData[i] = activate(b[o] + ((s0 + s1) + (s2 + s3)));
+    outData[i] = activate(p.act, b[o] + ((s0 + s1) + (s2 + s3)));
 }

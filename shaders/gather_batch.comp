@@ -13,22 +13,20 @@
 // Push constants, in order (all uint): batch (the full batch size B), count (samples in this
 // step, ≤ batch; the epoch's last step may hold fewer), imageLen (H·W), stepOffset.
 // One thread per input value, count·imageLen threads (adjacent threads → adjacent pixels);
-// i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y·(x-groups·WG). The thread of pixel 0
+// i = flatIndex() (common/grid.glsl). The thread of pixel 0
 // of a sample also writes its label.
 #version 450
-layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+#extension GL_GOOGLE_include_directive : require
+#include "common/grid.glsl"
 
 layout(std430, set = 0, binding = 0) restrict writeonly buffer InputBuf { float inputData[]; };
 layout(std430, set = 0, binding = 1) restrict writeonly buffer LabelsBuf { int labels[]; };
 layout(std430, set = 0, binding = 2) restrict readonly buffer ImagesBuf { uint images[]; };
 layout(std430, set = 0, binding = 3) restrict readonly buffer AllLabelsBuf { int allLabels[]; };
 layout(std430, set = 0, binding = 4) restrict readonly buffer OrderBuf { int order[]; };
-layout(std430, set = 0, binding = 5) restrict readonly buffer Control {
-    uint step;
-    uint globalStepBase;
-    uint correctTotal;
-    uint pad;
-} ctrl;
+#define CONTROL_BINDING 5
+#define CONTROL_ACCESS readonly
+#include "common/control.glsl"
 
 layout(push_constant) uniform Params {
     uint batch;
@@ -38,11 +36,11 @@ layout(push_constant) uniform Params {
 } p;
 
 void main() {
-    uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    uint i = flatIndex();
     if (i >= p.count * p.imageLen) return;
     uint s = i / p.imageLen;
     uint j = i - s * p.imageLen;
-    uint src = uint(order[(ctrl.step + p.stepOffset) * p.batch + s]);
+    uint src = uint(order[epochStep(p.stepOffset) * p.batch + s]);
     uint q = src * p.imageLen + j;
     uint k = (images[q >> 2] >> (8u * (q & 3u))) & 0xffu;
     inputData[i] = float(k) / 255.0;

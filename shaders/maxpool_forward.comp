@@ -6,10 +6,11 @@
 // Bindings (set 0): 0 out (N,C,OH,OW) written, 1 argmax (N,C,OH,OW) int written,
 // 2 in (N,C,H,W).
 // Push constants, in order (all uint): N, C, H, W, Size, OH, OW (OH = H/Size, OW = W/Size).
-// One thread per output value (adjacent threads → adjacent ow); i = gl_GlobalInvocationID.x +
-// gl_GlobalInvocationID.y·(x-groups·WG) for a 2-D grid when N·C·OH·OW exceeds 65535·WG.
+// One thread per output value (adjacent threads → adjacent ow), i = flatIndex()
+// (common/grid.glsl).
 #version 450
-layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+#extension GL_GOOGLE_include_directive : require
+#include "common/grid.glsl"
 
 layout(std430, set = 0, binding = 0) restrict writeonly buffer OutBuf { float outData[]; };
 layout(std430, set = 0, binding = 1) restrict writeonly buffer ArgBuf { int argmax[]; };
@@ -20,7 +21,7 @@ layout(push_constant) uniform Params {
 } p;
 
 void main() {
-    uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    uint i = flatIndex();
     if (i >= p.N * p.C * p.OH * p.OW) return;
     uint ow = i % p.OW;
     uint t = i / p.OW;

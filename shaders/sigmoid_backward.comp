@@ -1,11 +1,14 @@
-// sigmoid_backward: dIn = dOut·out·(1−out) — twin of cpu.SigmoidBackward.
+// sigmoid_backward: dIn = sigmoidGrad(dOut, out) = dOut·out·(1−out) (common/activation.glsl)
+// — twin of cpu.SigmoidBackward.
 //
 // Bindings (set 0): 0 dIn (n floats, written), 1 dOut (n floats), 2 out (n floats, the
 // forward output).
 // Push constants: uint n.
-// One thread per element; i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y·(x-groups·WG).
+// One thread per element, i = flatIndex() (common/grid.glsl).
 #version 450
-layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+#extension GL_GOOGLE_include_directive : require
+#include "common/grid.glsl"
+#include "common/activation.glsl"
 
 layout(std430, set = 0, binding = 0) restrict writeonly buffer DInBuf { float dIn[]; };
 layout(std430, set = 0, binding = 1) restrict readonly buffer DOutBuf { float dOut[]; };
@@ -16,8 +19,7 @@ layout(push_constant) uniform Params {
 } p;
 
 void main() {
-    uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    uint i = flatIndex();
     if (i >= p.n) return;
-    float y = outData[i];
-    dIn[i] = dOut[i] * y * (1.0 - y);
+    dIn[i] = sigmoidGrad(dOut[i], outData[i]);
 }

@@ -1,10 +1,14 @@
-// sigmoid_forward: out = 1/(1+e^−in) elementwise — twin of cpu.SigmoidForward.
+// sigmoid_forward: out = sigmoid(in) = 1/(1+e^−in) elementwise (common/activation.glsl; for
+// in < −88 e^−in overflows to +inf and out is 0, as in the reference) — twin of
+// cpu.SigmoidForward.
 //
 // Bindings (set 0): 0 out (n floats, written), 1 in (n floats).
 // Push constants: uint n.
-// One thread per element; i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y·(x-groups·WG).
+// One thread per element, i = flatIndex() (common/grid.glsl).
 #version 450
-layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+#extension GL_GOOGLE_include_directive : require
+#include "common/grid.glsl"
+#include "common/activation.glsl"
 
 layout(std430, set = 0, binding = 0) restrict writeonly buffer OutBuf { float outData[]; };
 layout(std430, set = 0, binding = 1) restrict readonly buffer InBuf { float inData[]; };
@@ -14,8 +18,7 @@ layout(push_constant) uniform Params {
 } p;
 
 void main() {
-    uint i = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    uint i = flatIndex();
     if (i >= p.n) return;
-    // For in < −88, exp overflows to +inf and the quotient is 0, as in the reference.
-    outData[i] = 1.0 / (1.0 + exp(-inData[i]));
+    outData[i] = sigmoid(inData[i]);
 }

@@ -10,9 +10,10 @@
 // Bindings (set 0): 0 loss (N) written, 1 dLogits (N,K) written, 2 correct (N) int written,
 // 3 logits (N,K), 4 labels (N) int.
 // Push constants, in order: uint n, uint k, float scale.
-// One thread per sample; s = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y·(x-groups·WG).
+// One thread per sample, s = flatIndex() (common/grid.glsl).
 #version 450
-layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
+#extension GL_GOOGLE_include_directive : require
+#include "common/grid.glsl"
 
 layout(std430, set = 0, binding = 0) restrict writeonly buffer LossBuf { float loss[]; };
 layout(std430, set = 0, binding = 1) restrict writeonly buffer DLogitsBuf { float dLogits[]; };
@@ -27,7 +28,7 @@ layout(push_constant) uniform Params {
 } p;
 
 void main() {
-    uint s = gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+    uint s = flatIndex();
     if (s >= p.n) return;
     uint base = s * p.k;
     int y = labels[s];

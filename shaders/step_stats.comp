@@ -11,18 +11,15 @@
 // Thread 0 does the read-modify-write of ctrl.correctTotal (a single workgroup, so no
 // atomics are needed).
 #version 450
-layout(local_size_x = 64, local_size_x_id = 0) in; // WG: specialization constant 0, default 64
-#define WG gl_WorkGroupSize.x
+#extension GL_GOOGLE_include_directive : require
+#include "common/grid.glsl"
 
 layout(std430, set = 0, binding = 0) restrict writeonly buffer StepLossBuf { float stepLoss[]; };
 layout(std430, set = 0, binding = 1) restrict readonly buffer LossBuf { float loss[]; };
 layout(std430, set = 0, binding = 2) restrict readonly buffer CorrectBuf { int correct[]; };
-layout(std430, set = 0, binding = 3) restrict buffer Control {
-    uint step;
-    uint globalStepBase;
-    uint correctTotal;
-    uint pad;
-} ctrl;
+#define CONTROL_BINDING 3
+#define CONTROL_ACCESS
+#include "common/control.glsl"
 
 layout(push_constant) uniform Params {
     uint count;
@@ -59,7 +56,7 @@ void main() {
         barrier();
     }
     if (t == 0) {
-        stepLoss[ctrl.step + p.stepOffset] = lossPart[0] / float(p.count);
+        stepLoss[epochStep(p.stepOffset)] = lossPart[0] / float(p.count);
         ctrl.correctTotal += uint(hitPart[0]);
     }
 }
