@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -121,6 +122,24 @@ func padAmount(p Padding, k int) int {
 	return 0
 }
 
+// Limits on a network, so that every arch that builds is one the engines can hold and
+// every shape product fits an int without wrapping. Build enforces the first two, naming
+// the layer that crosses them; CheckBatch the third, once the batch is known.
+const (
+	// MaxParams bounds the number of parameter values: 2^26 are 256 MiB of float32, and
+	// the engines keep several copies (weights, momentum, gradient, and on the CPU one
+	// gradient per 8-sample chunk of a batch).
+	MaxParams = 1 << 26
+	// MaxSampleValues bounds the values of one sample's forward pass: the input plus every
+	// layer's output, 2^22 (16 MiB of float32). The engines keep each with its gradient
+	// for the backward pass, for every sample of a batch (the GPU) or of a 64-sample
+	// chunk per goroutine (the CPU).
+	MaxSampleValues = 1 << 22
+	// MaxBatchValues bounds SampleValues × batch: 2^30 values (4 GiB of float32), so that
+	// every index into a batch's activations fits a signed 32-bit integer.
+	MaxBatchValues = 1 << 30
+)
+
 // Arch is a network: its layers with inferred shapes, the input shape and the class count.
 type Arch struct {
 	// Name is the preset name, or the canonical layer string when built from one.
@@ -175,6 +194,7 @@ func Build(spec string, in Shape, classes int) (*Arch, error) {
 	a := &Arch{Input: in, Classes: classes}
 	cur := in
 	convs, denses := 0, 0
+	values, params := in.Len(), 0
 	for i, tok := range strings.Split(layerString, ",") {
 		tok = strings.TrimSpace(tok)
 		l, err := parseLayer(tok)
@@ -182,7 +202,11 @@ func Build(spec string, in Shape, classes int) (*Arch, error) {
 			return nil, fmt.Errorf("arch %q: layer %d %q: %w", spec, i+1, tok, err)
 		}
 		l.In = cur
-		if err := l.infer(); err != nil {
+		err = l.infer()
+		if err == nil {
+			values, params, err = l.charge(values, params)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("arch %q: layer %d %q on input %v: %w", spec, i+1, tok, cur, err)
 		}
 		switch l.Kind {
@@ -305,8 +329,47 @@ func (l *Layer) infer() error {
 	default:
 		l.Out = in
 	}
-	if l.Out.Len() > 1<<24 {
-		return fmt.Errorf("output %v has more than 2^24 values per sample", l.Out)
+	return nil
+}
+
+// charge adds the layer's output values and parameters to the running totals of a
+// network, refusing totals over MaxSampleValues or MaxParams. The products saturate
+// instead of wrapping, so no kernel or layer size can bring a total back under a limit.
+func (l *Layer) charge(values, params int) (int, int, error) {
+	out := mulSat(l.Out.C, l.Out.H, l.Out.W)
+	if values = addSat(values, out); values > MaxSampleValues {
+		return 0, 0, fmt.Errorf("output %v brings one sample's forward pass to %s values, more than 2^22 = %d", l.Out, big(values), MaxSampleValues)
+	}
+	if !l.HasParams() {
+		return values, params, nil
+	}
+	n := mulSat(l.Units, l.In.C, l.In.H, l.In.W) // dense: Units × flattened input
+	if l.Kind == Conv {
+		n = mulSat(l.Filters, l.In.C, l.KH, l.KW)
+	}
+	n = addSat(n, mulSat(l.Out.C)) // one bias per output channel or unit
+	if params = addSat(params, n); params > MaxParams {
+		return 0, 0, fmt.Errorf("%s parameters bring the network to %s, more than 2^26 = %d", big(n), big(params), MaxParams)
+	}
+	return values, params, nil
+}
+
+// SampleValues is the number of values one sample's forward pass produces: the input
+// and every layer's output.
+func (a *Arch) SampleValues() int {
+	n := a.Input.Len()
+	for i := range a.Layers {
+		n += a.Layers[i].Out.Len()
+	}
+	return n
+}
+
+// CheckBatch refuses a batch whose activations would exceed MaxBatchValues.
+func (a *Arch) CheckBatch(batch int) error {
+	per := a.SampleValues()
+	if v := mulSat(batch, per); v > MaxBatchValues {
+		return fmt.Errorf("a batch of %d samples of arch %q holds %s activation values (%d per sample), more than 2^30 = %d",
+			batch, a.Name, big(v), per, MaxBatchValues)
 	}
 	return nil
 }
@@ -318,6 +381,34 @@ func (a *Arch) MaxActivation() int {
 		m = max(m, a.Layers[i].Out.Len())
 	}
 	return m
+}
+
+// mulSat is the product of non-negative factors, saturated at math.MaxInt.
+func mulSat(factors ...int) int {
+	p := 1
+	for _, f := range factors {
+		if f != 0 && p > math.MaxInt/f {
+			return math.MaxInt
+		}
+		p *= f
+	}
+	return p
+}
+
+// addSat is a + b for non-negative a and b, saturated at math.MaxInt.
+func addSat(a, b int) int {
+	if a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
+}
+
+// big writes n in decimal, or "at least 2^63−1" for a saturated count.
+func big(n int) string {
+	if n == math.MaxInt {
+		return "at least 2^63−1"
+	}
+	return itoa(n)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
