@@ -68,7 +68,10 @@ func Run(e engine.Engine, samples int, opts Options, r Reporter) ([]EpochStats, 
 		return nil, engine.EvalResult{}, errors.New("need at least one sample and a batch of at least 1")
 	}
 	stepsPerEpoch := engine.Steps(samples, opts.Batch)
-	total := stepsPerEpoch * opts.Epochs
+	total, err := TotalSteps(samples, opts.Batch, opts.Epochs)
+	if err != nil {
+		return nil, engine.EvalResult{}, err
+	}
 	orders := NewOrders(opts.Seed, opts.Shuffle)
 	order := make([]int32, samples)
 	lrs := make([]float32, stepsPerEpoch)
@@ -138,7 +141,7 @@ func Run(e engine.Engine, samples int, opts Options, r Reporter) ([]EpochStats, 
 	if opts.Epochs > 0 {
 		return stats, ev, nil
 	}
-	ev, err := e.Evaluate()
+	ev, err = e.Evaluate()
 	if err != nil {
 		return nil, ev, fmt.Errorf("evaluating: %w", err)
 	}

@@ -22,6 +22,53 @@ func TestLRDecaysGeometricallyFromLR0ToLR1(t *testing.T) {
 	}
 }
 
+// TestLRAtTheEndsOfTheFloat64Range: rates whose ratio overflows or underflows float64
+// still decay geometrically from lr0 to lr1, finite and positive at every step (the
+// direct formula gave +Inf after the first step for lr0 = 1e-320, lr1 = 0.001).
+func TestLRAtTheEndsOfTheFloat64Range(t *testing.T) {
+	for _, c := range [][2]float64{{1e-320, 1e-3}, {1e300, 1e-300}, {1e-300, 1e300}, {math.SmallestNonzeroFloat64, math.MaxFloat64}} {
+		lr0, lr1 := c[0], c[1]
+		prev := 0.0
+		for k := range 11 {
+			lr := LR(k, 11, lr0, lr1)
+			require.True(t, lr > 0 && !math.IsInf(lr, 0), "lr0 %g lr1 %g: step %d gives %g", lr0, lr1, k, lr)
+			if k > 0 {
+				assert.Equal(t, lr1 > lr0, lr > prev, "lr0 %g lr1 %g: step %d is monotone", lr0, lr1, k)
+			}
+			prev = lr
+		}
+		assert.InEpsilon(t, lr1, LR(10, 11, lr0, lr1), 1e-9, "lr0 %g: the last step is lr1", lr0)
+		// The midpoint is the geometric mean, √(lr0·lr1), taken in logs.
+		assert.InEpsilon(t, math.Exp((math.Log(lr0)+math.Log(lr1))/2), LR(5, 11, lr0, lr1), 1e-9)
+	}
+}
+
+// TestTotalStepsIsBounded: epochs × steps over MaxSteps is an error, also where the
+// product would wrap an int.
+func TestTotalStepsIsBounded(t *testing.T) {
+	n, err := TotalSteps(60000, 64, 5)
+	require.NoError(t, err)
+	assert.Equal(t, 5*938, n)
+	n, err = TotalSteps(1, 1, MaxSteps)
+	require.NoError(t, err)
+	assert.Equal(t, MaxSteps, n)
+	_, err = TotalSteps(1, 1, MaxSteps+1)
+	assert.EqualError(t, err, "2147483648 epochs of 1 steps are more than 2147483647 steps in all")
+	_, err = TotalSteps(60000, 64, 1844674407370955162) // ×938 wraps int64
+	assert.EqualError(t, err, "1844674407370955162 epochs of 938 steps are more than 2147483647 steps in all")
+	_, err = TotalSteps(60000, 1, 35792)
+	assert.EqualError(t, err, "35792 epochs of 60000 steps are more than 2147483647 steps in all")
+}
+
+// TestRunRefusesTooManySteps: Run refuses such a run before training, instead of a
+// schedule computed from a wrapped step count.
+func TestRunRefusesTooManySteps(t *testing.T) {
+	f := &fakeEngine{}
+	_, _, err := Run(f, 60000, Options{Epochs: 1844674407370955162, Batch: 64, LR0: 0.1, LR1: 0.01}, nil)
+	assert.EqualError(t, err, "1844674407370955162 epochs of 938 steps are more than 2147483647 steps in all")
+	assert.Empty(t, f.epochs)
+}
+
 func TestOrdersAreSeededPermutations(t *testing.T) {
 	a, b := NewOrders(3, true), NewOrders(3, true)
 	x, y := make([]int32, 1000), make([]int32, 1000)
