@@ -5,7 +5,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -296,77 +295,6 @@ func TestCloseLeakIsReported(t *testing.T) {
 	msgs := strings.Join(d.ValidationMessages(), "\n")
 	assert.Contains(t, msgs, "VkBuffer")
 	assert.Contains(t, msgs, "has not been destroyed")
-}
-
-// pushBlocks lists every shader with its Go push-constant struct and the number of buffer
-// bindings the host gives it.
-var pushBlocks = map[string]struct {
-	size, bindings int
-}{
-	"relu_forward":                  {int(unsafe.Sizeof(nParams{})), 2},
-	"relu_backward":                 {int(unsafe.Sizeof(nParams{})), 3},
-	"sigmoid_forward":               {int(unsafe.Sizeof(nParams{})), 2},
-	"sigmoid_backward":              {int(unsafe.Sizeof(nParams{})), 3},
-	"conv2d_forward":                {int(unsafe.Sizeof(convParams{})), 4},
-	"conv2d_backward_data":          {int(unsafe.Sizeof(convParams{})), 4},
-	"conv2d_backward_filter":        {int(unsafe.Sizeof(convShapeParams{})), 4},
-	"conv2d_backward_filter_serial": {int(unsafe.Sizeof(convShapeParams{})), 4},
-	"maxpool_forward":               {int(unsafe.Sizeof(poolParams{})), 3},
-	"maxpool_backward":              {int(unsafe.Sizeof(poolBackwardParams{})), 4},
-	"avgpool_forward":               {int(unsafe.Sizeof(poolParams{})), 2},
-	"avgpool_backward":              {int(unsafe.Sizeof(poolBackwardParams{})), 3},
-	"dropout_forward":               {int(unsafe.Sizeof(dropoutParams{})), 3},
-	"dropout_backward":              {int(unsafe.Sizeof(dropoutBackwardParams{})), 4},
-	"dense_forward":                 {int(unsafe.Sizeof(denseParams{})), 4},
-	"dense_backward_data":           {int(unsafe.Sizeof(denseParams{})), 4},
-	"dense_backward_weights":        {int(unsafe.Sizeof(denseShapeParams{})), 4},
-	"softmax_cross_entropy":         {int(unsafe.Sizeof(softmaxParams{})), 5},
-	"sgd_update":                    {int(unsafe.Sizeof(sgdParams{})), 5},
-	"gather_batch":                  {int(unsafe.Sizeof(gatherParams{})), 6},
-	"step_stats":                    {int(unsafe.Sizeof(stepStatsParams{})), 4},
-	"advance_step":                  {int(unsafe.Sizeof(advanceParams{})), 1},
-}
-
-// Every embedded shader has a Go push-constant struct of its block's size and the number
-// of bindings the host passes; needs no device.
-func TestPushConstantsMatchShaders(t *testing.T) {
-	files, err := fs.Glob(shaders.FS, "*.spv")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	seen := map[string]bool{}
-	for _, f := range files {
-		name := strings.TrimSuffix(f, ".spv")
-		seen[name] = true
-		want, ok := pushBlocks[name]
-		if !assert.True(t, ok, "shader %s has no Go push-constant struct listed", name) {
-			continue
-		}
-		code, err := fs.ReadFile(shaders.FS, f)
-		require.NoError(t, err)
-		l, err := reflectSPIRV(name, code)
-		require.NoError(t, err, name)
-		assert.Equal(t, want.size, l.pushSize, "%s push-constant block size", name)
-		assert.Equal(t, want.bindings, l.bindings, "%s bindings", name)
-	}
-	for name := range pushBlocks {
-		assert.True(t, seen[name], "%s.spv is not embedded", name)
-	}
-	assert.Equal(t, ControlSize, int(unsafe.Sizeof(Control{})))
-}
-
-func TestReflectRejectsNonScalarPush(t *testing.T) {
-	// A minimal module: header + OpTypeVector-free struct of a 64-bit float member.
-	w := []uint32{spirvMagic, 0x00010300, 0, 100, 0,
-		3<<16 | opTypeFloat, 1, 64, // %1 = OpTypeFloat 64
-		3<<16 | opTypeStruct, 2, 1, // %2 = OpTypeStruct %1
-		5<<16 | opMemberDecorate, 2, 0, decorationOffset, 0,
-		4<<16 | opTypePointer, 3, storagePushConst, 2,
-		4<<16 | opVariable, 3, 4, storagePushConst,
-	}
-	code := unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), 4*len(w))
-	_, err := reflectSPIRV("wide", code)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "not a 32-bit scalar")
 }
 
 // An empty tensor still gets a (minimal) buffer and no dispatch is recorded.
