@@ -1,4 +1,5 @@
-// Package enginetest benchmarks whole training epochs of both engines on real MNIST.
+// Package enginetest checks both engines against a PyTorch reference state and benchmarks
+// whole training epochs of both on real MNIST.
 package enginetest
 
 import (

@@ -231,3 +231,36 @@ func newEngine(t *testing.T, kind string, cfg engine.Config) engine.Engine {
 	})
 	return e
 }
+
+// TestGradientArgs checks that both engines refuse a Gradient call outside its contract
+// with an error naming the problem, and accept the edges of it.
+func TestGradientArgs(t *testing.T) {
+	f := readFixture(t, "../../testdata/torch/lenet-6-12.safetensors")
+	a, err := model.Parse(f.meta["arch"])
+	require.NoError(t, err)
+	data := f.dataset(t)
+	cfg := engine.Config{Arch: a, Batch: 8, Momentum: 0.9, Seed: 1, Train: data, Test: data}
+	for _, kind := range []string{"cpu", "gpu"} {
+		t.Run(kind, func(t *testing.T) {
+			e := newEngine(t, kind, cfg).(engine.Inspector)
+			for _, c := range []struct {
+				idx  []int32
+				step int
+				want string
+			}{
+				{nil, 0, "gradient of 0 samples, want 1 to 8"},
+				{make([]int32, 9), 0, "gradient of 9 samples, want 1 to 8"},
+				{[]int32{0, 24}, 0, "sample index 24 out of range [0, 24)"},
+				{[]int32{-1}, 0, "sample index -1 out of range [0, 24)"},
+				{[]int32{0}, -1, "step -1 out of range"},
+				{[]int32{0}, 1 << 32, "step 4294967296 out of range"},
+			} {
+				_, err := e.Gradient(c.idx, c.step)
+				require.EqualError(t, err, kind+": "+c.want)
+			}
+			st, err := e.Gradient([]int32{23}, 1<<32-1)
+			require.NoError(t, err)
+			require.Len(t, st.Logits, 10)
+		})
+	}
+}
