@@ -21,10 +21,11 @@
 //     barriers, Copy, Fill, Timestamp, End), reusable ones replayed by Submit or Start/Wait;
 //     QueryPool for timestamps.
 //   - params.go: one Go struct per shader push-constant block, and Control, the per-epoch
-//     state buffer the step-dependent shaders read. calls.go: each op's push constants and
-//     grid, shared by Ops and the engine.
-//   - ops*.go: Ops, the internal/optest.Ops contract, one dispatch per call with guard
-//     words after every output. engine*.go: the whole-epoch training engine.
+//     state buffer the step-dependent shaders read. calls.go, dispatch.go: each op's push
+//     constants and grid, shared by the engine and the tests' Ops.
+//   - engine*.go: the whole-epoch training engine. (Ops, the internal/optest.Ops contract
+//     with one dispatch per call and guard words after every output, lives in the test
+//     files ops_*_test.go: only the parity suite uses it.)
 //
 // # Layout and grid
 //

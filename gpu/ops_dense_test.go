@@ -10,10 +10,10 @@ func (o *Ops) DenseForward(out, in, w, b []float32, s model.DenseShape) error {
 
 // denseForwardAct is DenseForward with the activation a fused: out = a(dense).
 func (o *Ops) denseForwardAct(out, in, w, b []float32, s model.DenseShape, a act) error {
-	need(len(out), s.N*s.Out)
-	need(len(in), s.N*s.In)
-	need(len(w), s.Out*s.In)
-	need(len(b), s.Out)
+	if err := check("DenseForward", length{"out", len(out), s.N * s.Out}, length{"in", len(in), s.N * s.In},
+		length{"w", len(w), s.Out * s.In}, length{"b", len(b), s.Out}); err != nil {
+		return err
+	}
 	return o.run(denseForwardCall(s, a),
 		output("out", out), input("in", in), input("w", w), input("b", b))
 }
@@ -27,10 +27,13 @@ func (o *Ops) DenseBackwardData(dIn, dOut, w []float32, s model.DenseShape) erro
 // denseBackwardDataAct is DenseBackwardData with dIn multiplied by a'(x), where x (N,In),
 // the layer's input, is the output of the activation a (unread, any length, for actNone).
 func (o *Ops) denseBackwardDataAct(dIn, dOut, w, x []float32, s model.DenseShape, a act) error {
-	need(len(dIn), s.N*s.In)
-	need(len(dOut), s.N*s.Out)
-	need(len(w), s.Out*s.In)
-	needAct(len(x), s.N*s.In, a)
+	if err := check("DenseBackwardData", length{"dIn", len(dIn), s.N * s.In}, length{"dOut", len(dOut), s.N * s.Out},
+		length{"w", len(w), s.Out * s.In}); err != nil {
+		return err
+	}
+	if err := checkAct("DenseBackwardData", len(x), s.N*s.In, a); err != nil {
+		return err
+	}
 	return o.run(denseBackwardDataCall(s, a),
 		output("dIn", dIn), input("dOut", dOut), input("w", w), input("x", x))
 }
@@ -38,10 +41,10 @@ func (o *Ops) denseBackwardDataAct(dIn, dOut, w, x []float32, s model.DenseShape
 // DenseBackwardWeights runs dense_backward_weights.comp, one thread per weight and then
 // per bias: dW (Out,In) = dOutᵀ·in, dB (Out) = Σ_n dOut.
 func (o *Ops) DenseBackwardWeights(dW, dB, dOut, in []float32, s model.DenseShape) error {
-	need(len(dW), s.Out*s.In)
-	need(len(dB), s.Out)
-	need(len(dOut), s.N*s.Out)
-	need(len(in), s.N*s.In)
+	if err := check("DenseBackwardWeights", length{"dW", len(dW), s.Out * s.In}, length{"dB", len(dB), s.Out},
+		length{"dOut", len(dOut), s.N * s.Out}, length{"in", len(in), s.N * s.In}); err != nil {
+		return err
+	}
 	return o.run(denseBackwardWeightsCall(s),
 		output("dW", dW), output("dB", dB), input("dOut", dOut), input("in", in))
 }
@@ -49,10 +52,3 @@ func (o *Ops) DenseBackwardWeights(dW, dB, dOut, in []float32, s model.DenseShap
 // noAct is the x argument of a backward kernel run without a fused activation (act 0): a
 // one-word buffer the shader never reads.
 var noAct = []float32{0}
-
-// needAct checks x's length n against want where the activation a's derivative reads x.
-func needAct(n, want int, a act) {
-	if a != actNone {
-		need(n, want)
-	}
-}

@@ -2,14 +2,15 @@ package gpu
 
 import (
 	"fmt"
-	"math"
 	"unsafe"
 )
 
 // Ops runs each op of the internal/optest.Ops contract as one dispatch on a Device: every
-// call allocates device-local buffers, uploads the inputs, dispatches the op's shader,
-// waits, and downloads the outputs. It exists for the parity suite, not for speed (the
-// engine keeps everything on the device). Every output buffer has guardWords extra words
+// call checks its arguments (an error naming a slice of the wrong length, a label or an
+// argmax out of range, before anything is allocated), allocates device-local buffers,
+// uploads the inputs, dispatches the op's shader, waits, and downloads the outputs. It
+// exists for the parity suite, in test files, not for speed (the engine keeps everything
+// on the device and shares only the calls of calls.go). Every output buffer has guardWords extra words
 // holding a sentinel that are checked after the dispatch, so that a shader writing past
 // the end of an output is an error.
 type Ops struct {
@@ -44,11 +45,6 @@ func input[T Elem](name string, s []T) arg  { return arg{name: name, data: asByt
 func output[T Elem](name string, s []T) arg { return arg{name: name, data: asBytes(s), out: true} }
 func inout[T Elem](name string, s []T) arg {
 	return arg{name: name, data: asBytes(s), out: true, inout: true}
-}
-
-// dispatch describes the grid: total threads (one per element), or groups workgroups.
-type dispatch struct {
-	total, groups int
 }
 
 // run executes op over args (in binding order).
@@ -122,17 +118,45 @@ func (o *Ops) run(op call, args ...arg) error {
 	return nil
 }
 
-// need panics when a slice's length differs from what the shape says: a programmer error.
-func need(n, want int) {
-	if n != want {
-		panic("gpu: slice length does not match the shape")
-	}
+// length is a slice argument's name, its length and the length its shape needs.
+type length struct {
+	name      string
+	got, want int
 }
 
-// u32 converts a non-negative size for a push constant.
-func u32(n int) uint32 {
-	if n < 0 || n > math.MaxUint32 {
-		panic("gpu: size does not fit a 32-bit push constant")
+// check returns an error naming the first argument whose length is not the one its shape
+// needs; nothing has been allocated or dispatched yet.
+func check(op string, args ...length) error {
+	for _, a := range args {
+		if a.got != a.want {
+			return fmt.Errorf("gpu: %s: %s has %d values, the shape needs %d", op, a.name, a.got, a.want)
+		}
 	}
-	return uint32(n)
+	return nil
+}
+
+// same returns an error listing every argument's length unless all are equal: for the
+// elementwise ops, whose length no shape fixes.
+func same(op string, names []string, lens ...int) error {
+	for _, n := range lens {
+		if n != lens[0] {
+			msg := ""
+			for i, name := range names {
+				if i > 0 {
+					msg += ", "
+				}
+				msg += fmt.Sprintf("%s %d", name, lens[i])
+			}
+			return fmt.Errorf("gpu: %s: the slices differ in length (%s values)", op, msg)
+		}
+	}
+	return nil
+}
+
+// checkAct is check for x, the input of a fused activation's derivative, when a reads it.
+func checkAct(op string, n, want int, a act) error {
+	if a == actNone {
+		return nil
+	}
+	return check(op, length{"x", n, want})
 }

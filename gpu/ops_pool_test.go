@@ -1,13 +1,18 @@
 package gpu
 
-import "vkcnn/model"
+import (
+	"fmt"
+
+	"vkcnn/model"
+)
 
 // MaxPoolForward runs maxpool_forward.comp, one thread per output value: out (N,C,OH,OW)
 // is the window max and argmax the flat index into in of its first maximum.
 func (o *Ops) MaxPoolForward(out []float32, argmax []int32, in []float32, s model.PoolShape) error {
-	need(len(out), s.OutLen())
-	need(len(argmax), s.OutLen())
-	need(len(in), s.InLen())
+	if err := check("MaxPoolForward", length{"out", len(out), s.OutLen()}, length{"argmax", len(argmax), s.OutLen()},
+		length{"in", len(in), s.InLen()}); err != nil {
+		return err
+	}
 	return o.run(poolCall("maxpool_forward", s),
 		output("out", out), output("argmax", argmax), input("in", in))
 }
@@ -21,18 +26,27 @@ func (o *Ops) MaxPoolBackward(dIn, dOut []float32, argmax []int32, s model.PoolS
 // maxPoolBackwardAct is MaxPoolBackward with dIn multiplied by a'(x), where x (N,C,H,W),
 // the pool's input, is the output of the activation a (unread, any length, for actNone).
 func (o *Ops) maxPoolBackwardAct(dIn, dOut []float32, argmax []int32, x []float32, s model.PoolShape, a act) error {
-	need(len(dIn), s.InLen())
-	need(len(dOut), s.OutLen())
-	need(len(argmax), s.OutLen())
-	needAct(len(x), s.InLen(), a)
+	if err := check("MaxPoolBackward", length{"dIn", len(dIn), s.InLen()}, length{"dOut", len(dOut), s.OutLen()},
+		length{"argmax", len(argmax), s.OutLen()}); err != nil {
+		return err
+	}
+	if err := checkAct("MaxPoolBackward", len(x), s.InLen(), a); err != nil {
+		return err
+	}
+	for j, i := range argmax {
+		if i < 0 || int(i) >= len(dIn) {
+			return fmt.Errorf("gpu: MaxPoolBackward: argmax[%d] = %d is outside dIn's %d values", j, i, len(dIn))
+		}
+	}
 	return o.run(poolBackwardCall("maxpool_backward", s, a),
 		output("dIn", dIn), input("dOut", dOut), input("argmax", argmax), input("x", x))
 }
 
 // AvgPoolForward runs avgpool_forward.comp, one thread per output value: the window mean.
 func (o *Ops) AvgPoolForward(out, in []float32, s model.PoolShape) error {
-	need(len(out), s.OutLen())
-	need(len(in), s.InLen())
+	if err := check("AvgPoolForward", length{"out", len(out), s.OutLen()}, length{"in", len(in), s.InLen()}); err != nil {
+		return err
+	}
 	return o.run(poolCall("avgpool_forward", s),
 		output("out", out), input("in", in))
 }
@@ -46,9 +60,12 @@ func (o *Ops) AvgPoolBackward(dIn, dOut []float32, s model.PoolShape) error {
 // avgPoolBackwardAct is AvgPoolBackward with dIn multiplied by a'(x), where x (N,C,H,W),
 // the pool's input, is the output of the activation a (unread, any length, for actNone).
 func (o *Ops) avgPoolBackwardAct(dIn, dOut, x []float32, s model.PoolShape, a act) error {
-	need(len(dIn), s.InLen())
-	need(len(dOut), s.OutLen())
-	needAct(len(x), s.InLen(), a)
+	if err := check("AvgPoolBackward", length{"dIn", len(dIn), s.InLen()}, length{"dOut", len(dOut), s.OutLen()}); err != nil {
+		return err
+	}
+	if err := checkAct("AvgPoolBackward", len(x), s.InLen(), a); err != nil {
+		return err
+	}
 	return o.run(poolBackwardCall("avgpool_backward", s, a),
 		output("dIn", dIn), input("dOut", dOut), input("x", x))
 }

@@ -1,12 +1,18 @@
 package gpu
 
-import "vkcnn/model"
+import (
+	"fmt"
+
+	"vkcnn/model"
+)
 
 // DropoutForward runs dropout_forward.comp with a Control buffer whose step fields make the
 // shader's step d.Step: out[i] = in[i]·Scale if rng.DropoutBits(Seed, Step, Offset+i) ≥
 // Threshold, else 0.
 func (o *Ops) DropoutForward(out, in []float32, d model.DropoutParams) error {
-	need(len(out), len(in))
+	if err := same("DropoutForward", []string{"out", "in"}, len(out), len(in)); err != nil {
+		return err
+	}
 	ctrl := Control{GlobalStepBase: d.Step}
 	return o.run(dropoutForwardCall(len(in), d, 0),
 		output("out", out), input("in", in), controlArg(&ctrl))
@@ -21,8 +27,12 @@ func (o *Ops) DropoutBackward(dIn, dOut []float32, d model.DropoutParams) error 
 // dropoutBackwardAct is DropoutBackward with dIn multiplied by a'(x), where x, the
 // dropout's input, is the output of the activation a (unread, any length, for actNone).
 func (o *Ops) dropoutBackwardAct(dIn, dOut, x []float32, d model.DropoutParams, a act) error {
-	need(len(dIn), len(dOut))
-	needAct(len(x), len(dOut), a)
+	if err := same("DropoutBackward", []string{"dIn", "dOut"}, len(dIn), len(dOut)); err != nil {
+		return err
+	}
+	if err := checkAct("DropoutBackward", len(x), len(dOut), a); err != nil {
+		return err
+	}
 	ctrl := Control{GlobalStepBase: d.Step}
 	return o.run(dropoutBackwardCall(len(dOut), d, 0, a),
 		output("dIn", dIn), input("dOut", dOut), controlArg(&ctrl), input("x", x))
@@ -36,11 +46,15 @@ func controlArg(c *Control) arg {
 // SoftmaxCrossEntropy runs softmax_cross_entropy.comp, one thread per sample: logits (N,K),
 // labels (N) → loss (N), dLogits (N,K) scaled by scale, correct (N).
 func (o *Ops) SoftmaxCrossEntropy(loss, dLogits []float32, correct []int32, logits []float32, labels []int32, n, k int, scale float32) error {
-	need(len(loss), n)
-	need(len(dLogits), n*k)
-	need(len(correct), n)
-	need(len(logits), n*k)
-	need(len(labels), n)
+	if err := check("SoftmaxCrossEntropy", length{"loss", len(loss), n}, length{"dLogits", len(dLogits), n * k},
+		length{"correct", len(correct), n}, length{"logits", len(logits), n * k}, length{"labels", len(labels), n}); err != nil {
+		return err
+	}
+	for i, y := range labels {
+		if y < 0 || int(y) >= k {
+			return fmt.Errorf("gpu: SoftmaxCrossEntropy: labels[%d] = %d is outside [0, %d)", i, y, k)
+		}
+	}
 	return o.run(softmaxCall(n, k, scale),
 		output("loss", loss), output("dLogits", dLogits), output("correct", correct),
 		input("logits", logits), input("labels", labels))
@@ -50,8 +64,9 @@ func (o *Ops) SoftmaxCrossEntropy(loss, dLogits []float32, correct []int32, logi
 // buffer at step 0: w −= lr·g, or with momentum v = μ·v + g, w −= lr·v. w and v are updated
 // in place.
 func (o *Ops) SGDUpdate(w, v, g []float32, lr, momentum float32) error {
-	need(len(v), len(w))
-	need(len(g), len(w))
+	if err := same("SGDUpdate", []string{"w", "v", "g"}, len(w), len(v), len(g)); err != nil {
+		return err
+	}
 	var ctrl Control
 	return o.run(sgdCall(len(w), momentum, 0),
 		inout("w", w), inout("v", v), input("g", g), input("lrs", []float32{lr}), controlArg(&ctrl))

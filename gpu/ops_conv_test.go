@@ -10,10 +10,10 @@ func (o *Ops) Conv2DForward(out, in, w, b []float32, s model.ConvShape) error {
 
 // conv2DForwardAct is Conv2DForward with the activation a fused: out = a(conv).
 func (o *Ops) conv2DForwardAct(out, in, w, b []float32, s model.ConvShape, a act) error {
-	need(len(out), s.OutLen())
-	need(len(in), s.InLen())
-	need(len(w), s.WeightLen())
-	need(len(b), s.OC)
+	if err := check("Conv2DForward", length{"out", len(out), s.OutLen()}, length{"in", len(in), s.InLen()},
+		length{"w", len(w), s.WeightLen()}, length{"b", len(b), s.OC}); err != nil {
+		return err
+	}
 	return o.run(convForwardCall(s, a),
 		output("out", out), input("in", in), input("w", w), input("b", b))
 }
@@ -28,10 +28,13 @@ func (o *Ops) Conv2DBackwardData(dIn, dOut, w []float32, s model.ConvShape) erro
 // (N,C,H,W), the layer's input, is the output of the activation a (unread, any length,
 // for actNone).
 func (o *Ops) conv2DBackwardDataAct(dIn, dOut, w, x []float32, s model.ConvShape, a act) error {
-	need(len(dIn), s.InLen())
-	need(len(dOut), s.OutLen())
-	need(len(w), s.WeightLen())
-	needAct(len(x), s.InLen(), a)
+	if err := check("Conv2DBackwardData", length{"dIn", len(dIn), s.InLen()}, length{"dOut", len(dOut), s.OutLen()},
+		length{"w", len(w), s.WeightLen()}); err != nil {
+		return err
+	}
+	if err := checkAct("Conv2DBackwardData", len(x), s.InLen(), a); err != nil {
+		return err
+	}
 	return o.run(convBackwardDataCall(s, a),
 		output("dIn", dIn), input("dOut", dOut), input("w", w), input("x", x))
 }
@@ -41,10 +44,10 @@ func (o *Ops) conv2DBackwardDataAct(dIn, dOut, w, x []float32, s model.ConvShape
 // output (see convBackwardFilterCall): dOut, in → dW (OC,C,KH,KW), dB (OC), summed over
 // the batch.
 func (o *Ops) Conv2DBackwardFilter(dW, dB, dOut, in []float32, s model.ConvShape) error {
-	need(len(dW), s.WeightLen())
-	need(len(dB), s.OC)
-	need(len(dOut), s.OutLen())
-	need(len(in), s.InLen())
+	if err := check("Conv2DBackwardFilter", length{"dW", len(dW), s.WeightLen()}, length{"dB", len(dB), s.OC},
+		length{"dOut", len(dOut), s.OutLen()}, length{"in", len(in), s.InLen()}); err != nil {
+		return err
+	}
 	return o.run(convBackwardFilterCall(s),
 		output("dW", dW), output("dB", dB), input("dOut", dOut), input("in", in))
 }
