@@ -3,6 +3,7 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	vk "github.com/vulkan-go/vulkan"
@@ -10,6 +11,28 @@ import (
 
 // Auto as Options.Index lets Open choose the device.
 const Auto = -1
+
+// ErrNoDevice is what the errors of Open, Devices and NewEngine are (errors.Is) when this
+// machine has no Vulkan device to use: no Vulkan loader, no driver for Vulkan 1.1, no
+// physical device, or only device types Options does not allow. Every other error is a
+// fault: a broken installation, a bad device index, a driver that fails.
+var ErrNoDevice = errors.New("vulkan: no usable Vulkan device")
+
+// noDeviceError is an error with a message of its own that errors.Is reports as ErrNoDevice.
+type noDeviceError struct {
+	msg string
+	err error // what it wraps, or nil
+}
+
+func (e *noDeviceError) Error() string        { return e.msg }
+func (e *noDeviceError) Unwrap() error        { return e.err }
+func (e *noDeviceError) Is(target error) bool { return target == ErrNoDevice }
+
+// noDevice formats as fmt.Errorf does (%w wraps) and marks the error as ErrNoDevice.
+func noDevice(format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	return &noDeviceError{msg: err.Error(), err: errors.Unwrap(err)}
+}
 
 // Options selects and configures the device Open creates.
 type Options struct {
@@ -130,7 +153,7 @@ func createInstance(v *validationConfig) (vk.Instance, error) {
 	var instance vk.Instance
 	if r := vk.CreateInstance(&info, nil, &instance); r != vk.Success {
 		if r == vk.ErrorIncompatibleDriver {
-			return nil, fmt.Errorf("vulkan: vkCreateInstance: no installed Vulkan driver supports Vulkan 1.1 (check the ICD files, e.g. VK_DRIVER_FILES): %w", vk.Error(r))
+			return nil, noDevice("vulkan: vkCreateInstance: no installed Vulkan driver supports Vulkan 1.1 (check the ICD files, e.g. VK_DRIVER_FILES): %w", vk.Error(r))
 		}
 		return nil, vkErr("vkCreateInstance (Vulkan 1.1)", r)
 	}
@@ -176,10 +199,10 @@ func physicalDevices(instance vk.Instance) ([]vk.PhysicalDevice, []DeviceInfo, e
 
 // choose returns the index of the device Options select.
 func choose(infos []DeviceInfo, o Options) (int, error) {
+	if len(infos) == 0 {
+		return 0, noDevice("vulkan: no Vulkan device (devices: none)")
+	}
 	list := func() string {
-		if len(infos) == 0 {
-			return "none"
-		}
 		s := make([]string, len(infos))
 		for i, d := range infos {
 			s[i] = d.String()
@@ -206,10 +229,10 @@ func choose(infos []DeviceInfo, o Options) (int, error) {
 			}
 		}
 	}
-	if len(infos) > 0 && !o.AllowCPU {
-		return 0, fmt.Errorf("vulkan: only a CPU implementation of Vulkan (%s); -device gpu uses it", list())
+	if !o.AllowCPU && slices.ContainsFunc(infos, func(d DeviceInfo) bool { return d.Type == "cpu" }) {
+		return 0, noDevice("vulkan: only a CPU implementation of Vulkan (%s); -device gpu uses it", list())
 	}
-	return 0, fmt.Errorf("vulkan: no usable device (devices: %s)", list())
+	return 0, noDevice("vulkan: no usable device (devices: %s)", list())
 }
 
 // Open creates the Vulkan instance and a logical device with one compute queue.
@@ -227,6 +250,12 @@ func Open(o Options) (*Device, error) {
 	if o.Validation {
 		var err error
 		if vc, err = newValidationConfig(); err != nil {
+			// A missing validation layer matters only where there is a device to validate.
+			if infos, derr := Devices(); errors.Is(derr, ErrNoDevice) {
+				return nil, derr
+			} else if derr == nil && len(infos) == 0 {
+				return nil, noDevice("vulkan: no Vulkan device (devices: none)")
+			}
 			return nil, err
 		}
 		defer vc.free()

@@ -3,7 +3,6 @@ package gpu
 import (
 	"math"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -41,12 +40,7 @@ func newTestEngine(t *testing.T, cfg engine.Config) *Engine {
 func newTestEngineWG(t *testing.T, cfg engine.Config, wg int) *Engine {
 	t.Helper()
 	e, err := NewEngine(cfg, EngineOptions{Device: testOptions(), EvalBatch: 100, WG: wg})
-	if err != nil {
-		if requireGPU() || !strings.Contains(err.Error(), "no ") {
-			t.Fatalf("gpu engine: %v", err)
-		}
-		t.Skipf("no Vulkan device: %v", err)
-	}
+	needDevice(t, err)
 	t.Cleanup(func() {
 		d := e.Vulkan()
 		msgs := d.ValidationMessages()

@@ -1,6 +1,8 @@
 package gpu
 
 import (
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"strings"
@@ -295,4 +297,49 @@ func TestCloseLeakIsReported(t *testing.T) {
 	msgs := strings.Join(d.ValidationMessages(), "\n")
 	assert.Contains(t, msgs, "VkBuffer")
 	assert.Contains(t, msgs, "has not been destroyed")
+}
+
+// An empty tensor still gets a (minimal) buffer and no dispatch is recorded.
+func TestEmptyOp(t *testing.T) {
+	o := NewOps(testDevice(t))
+	require.NoError(t, o.ReLUForward([]float32{}, []float32{}))
+	x, y := o.d.Grid(0)
+	assert.Zero(t, x*y)
+}
+
+// Only ErrNoDevice skips a GPU test, and not under VKCNN_REQUIRE_GPU=1: an error that merely
+// reads like one ("no ...") fails it. Each way of having no device is ErrNoDevice; the
+// faults are not.
+func TestOnlyNoDeviceSkips(t *testing.T) {
+	_, noLoader := openLoader([]string{"libvkcnn-no-such-loader.so.1"})
+	_, noDevices := choose(nil, Options{Index: Auto, AllowCPU: true})
+	cpuOnly := []DeviceInfo{{Index: 0, Name: "llvmpipe", Type: "cpu"}}
+	_, cpuNotAllowed := choose(cpuOnly, Options{Index: Auto})
+	_, outOfRange := choose(cpuOnly, Options{Index: 1})
+	for _, c := range []struct {
+		name          string
+		err           error
+		want, require string // deviceVerdict without and with VKCNN_REQUIRE_GPU=1
+	}{
+		{"nil", nil, "", ""},
+		{"no loader", noLoader, "skip", "fail"},
+		{"no loader, wrapped", fmt.Errorf("gpu: %w", noLoader), "skip", "fail"},
+		{"no devices", noDevices, "skip", "fail"},
+		{"only a CPU device, not allowed", cpuNotAllowed, "skip", "fail"},
+		{"device index out of range", outOfRange, "fail", "fail"},
+		{"a fault that reads like no device", errors.New("vulkan: device 0: llvmpipe (cpu, Vulkan 1.3.230) has no compute queue family"), "fail", "fail"},
+		{"broken loader", errors.New("vulkan: loader found but vkInit failed: no vkCreateInstance"), "fail", "fail"},
+	} {
+		assert.Equal(t, c.want, deviceVerdict(c.err, false), c.name)
+		assert.Equal(t, c.require, deviceVerdict(c.err, true), "%s, VKCNN_REQUIRE_GPU=1", c.name)
+	}
+}
+
+// A loader that finds no driver is ErrNoDevice (as is no loader at all).
+func TestNoDriverIsNoDevice(t *testing.T) {
+	t.Setenv("VK_DRIVER_FILES", t.TempDir()+"/no_such_icd.json")
+	_, err := Open(Options{Index: Auto, AllowCPU: true})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrNoDevice)
+	t.Log(err)
 }

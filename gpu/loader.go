@@ -57,7 +57,7 @@ func openLoader(names []string) (unsafe.Pointer, error) {
 		}
 		reasons = append(reasons, C.GoString(&buf[0]))
 	}
-	return nil, errors.New("vulkan: no Vulkan loader found (" + names[0] + "): " + strings.Join(reasons, "; "))
+	return nil, noDevice("vulkan: no Vulkan loader found (%s): %s", names[0], strings.Join(reasons, "; "))
 }
 
 // loadVulkan finds the system's Vulkan loader at run time (never at link time), so that a

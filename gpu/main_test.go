@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -22,17 +23,39 @@ func testOptions() Options { return Options{Index: Auto, AllowCPU: true, Validat
 // requireGPU reports whether a missing device must fail the tests (CI sets it).
 func requireGPU() bool { return os.Getenv("VKCNN_REQUIRE_GPU") == "1" }
 
-// openOrSkip opens a device with o, skipping (or failing, under VKCNN_REQUIRE_GPU=1) the
-// test when there is none.
+// deviceVerdict is what a test does with err from opening a device or an engine: "" (go
+// on) when err is nil; "skip" when err is ErrNoDevice and require (VKCNN_REQUIRE_GPU=1) is
+// not set; "fail" for every other error, and for ErrNoDevice under require.
+func deviceVerdict(err error, require bool) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrNoDevice) && !require:
+		return "skip"
+	}
+	return "fail"
+}
+
+// needDevice ends t unless err is nil: a skip when the machine has no Vulkan device (see
+// deviceVerdict), a failure otherwise.
+func needDevice(t testing.TB, err error) {
+	t.Helper()
+	switch deviceVerdict(err, requireGPU()) {
+	case "skip":
+		t.Skipf("no Vulkan device: %v", err)
+	case "fail":
+		if errors.Is(err, ErrNoDevice) {
+			t.Fatalf("no Vulkan device (VKCNN_REQUIRE_GPU=1): %v", err)
+		}
+		t.Fatal(err)
+	}
+}
+
+// openOrSkip opens a device with o, skipping the test when there is none (see needDevice).
 func openOrSkip(t testing.TB, o Options) *Device {
 	t.Helper()
 	d, err := Open(o)
-	if err != nil {
-		if requireGPU() {
-			t.Fatalf("no Vulkan device (VKCNN_REQUIRE_GPU=1): %v", err)
-		}
-		t.Skipf("no Vulkan device: %v", err)
-	}
+	needDevice(t, err)
 	return d
 }
 
@@ -41,12 +64,7 @@ func openOrSkip(t testing.TB, o Options) *Device {
 func testDevice(t testing.TB) *Device {
 	t.Helper()
 	sharedOnce.Do(func() { sharedDev, sharedErr = Open(testOptions()) })
-	if sharedErr != nil {
-		if requireGPU() {
-			t.Fatalf("no Vulkan device (VKCNN_REQUIRE_GPU=1): %v", sharedErr)
-		}
-		t.Skipf("no Vulkan device: %v", sharedErr)
-	}
+	needDevice(t, sharedErr)
 	d := sharedDev
 	if m := d.ValidationMessages(); len(m) > 0 {
 		t.Fatalf("validation messages before the test:\n%s", strings.Join(m, "\n"))
