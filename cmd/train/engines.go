@@ -20,7 +20,8 @@ func openGPU(cfg engine.Config, index int, allowCPU bool) (engine.Engine, error)
 }
 
 // openEngine picks the engine for -device: gpu must work; auto tries the GPU (not a CPU-type
-// Vulkan device) and falls back to the CPU with one line saying why.
+// Vulkan device) and falls back to the CPU with one line saying why, except with -profile,
+// which needs the GPU.
 func (c *config) openEngine(cfg engine.Config, stderr io.Writer) (engine.Engine, error) {
 	switch c.device {
 	case "cpu":
@@ -35,6 +36,9 @@ func (c *config) openEngine(cfg engine.Config, stderr io.Writer) (engine.Engine,
 	e, err := openGPU(cfg, c.gpu, false)
 	if err == nil {
 		return e, nil
+	}
+	if c.profile { // GPU timestamps only: say so now rather than after the CPU engine is built
+		return nil, fmt.Errorf("-profile: needs the GPU engine, and there is no usable GPU (%v); -device gpu also takes a CPU Vulkan device", err)
 	}
 	fmt.Fprintf(stderr, "train: no usable GPU (%v); training on the CPU\n", err)
 	return cpu.New(cfg)

@@ -8,6 +8,8 @@ import (
 	"math"
 	"os"
 	"strconv"
+
+	"vkcnn/train"
 )
 
 // config is the parsed command line.
@@ -68,7 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			c.archSet = true
 		}
 	})
-	if c.gpu < 0 {
+	if c.gpu < 0 && c.device != "cpu" { // the CPU engine has no use for a device index
 		if env := os.Getenv("VKCNN_GPU"); env != "" {
 			n, err := strconv.Atoi(env)
 			if err != nil || n < 0 {
@@ -90,10 +92,18 @@ func (c *config) check() error {
 		return fmt.Errorf("-batch %d: must be at least 1", c.batch)
 	case c.batch > maxBatch:
 		return fmt.Errorf("-batch %d: at most %d", c.batch, maxBatch)
-	case !(c.lr0 > 0) || math.IsInf(c.lr0, 0):
-		return fmt.Errorf("-lr0 %g: must be a positive number", c.lr0)
-	case !(c.lr1 > 0) || math.IsInf(c.lr1, 0):
-		return fmt.Errorf("-lr1 %g: must be a positive number", c.lr1)
+	case c.epochs > train.MaxSteps:
+		return fmt.Errorf("-epochs %d: a run has at most %d steps in all", c.epochs, train.MaxSteps)
+	case c.profile && c.device == "cpu":
+		return errors.New("-profile: GPU timestamps only; the cpu engine has none (use -device gpu)")
+	}
+	if err := checkLR("-lr0", c.lr0); err != nil {
+		return err
+	}
+	if err := checkLR("-lr1", c.lr1); err != nil {
+		return err
+	}
+	switch {
 	case !(c.momentum >= 0 && c.momentum < 1):
 		return fmt.Errorf("-momentum %g: must be in [0, 1)", c.momentum)
 	case c.limit < 0:
@@ -101,8 +111,23 @@ func (c *config) check() error {
 	}
 	if c.save != "" {
 		if err := checkWritable(c.save); err != nil {
-			return fmt.Errorf("-save %s: %w", c.save, err)
+			return fmt.Errorf("-save %s: %w", showPath(c.save), err)
 		}
+	}
+	return nil
+}
+
+// checkLR refuses a learning rate the engines cannot use: they compute in float32, where
+// a rate below the smallest normal value (2^-126 ≈ 1.2e-38) loses its precision or
+// becomes 0, and one above the largest (≈ 3.4e38) becomes +Inf.
+func checkLR(name string, lr float64) error {
+	switch {
+	case !(lr > 0) || math.IsInf(lr, 0):
+		return fmt.Errorf("%s %g: must be a positive number", name, lr)
+	case lr < 0x1p-126:
+		return fmt.Errorf("%s %g: below %.3g, the smallest normal float32 (the engines compute in float32)", name, lr, 0x1p-126)
+	case lr > math.MaxFloat32:
+		return fmt.Errorf("%s %g: above %.3g, the largest float32 (the engines compute in float32)", name, lr, math.MaxFloat32)
 	}
 	return nil
 }

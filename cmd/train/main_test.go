@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -109,6 +113,13 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 		{"init with a bad arch", []string{"-data", tiny, "-init", otherArch, "-arch", "conv1x1x2,dense11"}, 1, "-arch: arch"},
 		{"init missing", []string{"-data", tiny, "-init", "/no/such.safetensors"}, 1, "/no/such.safetensors"},
 		{"bad VKCNN_GPU", nil, 2, `VKCNN_GPU="x"`},
+		{"huge arch", []string{"-data", tiny, "-arch", "conv1x1x4096:same,dense65536,dense10"}, 1, `-arch: arch "conv1x1x4096:same,dense65536,dense10": layer 2 "dense65536" on input 4096×4×3: 3221291008 parameters bring the network to 3221299200, more than 2^26`},
+		{"huge epochs", []string{"-epochs", "1844674407370955162"}, 2, "-epochs 1844674407370955162: a run has at most 2147483647 steps in all"},
+		{"epochs × steps over 2^31", []string{"-data", tiny, "-batch", "1", "-epochs", "2147483647"}, 1, "-epochs 2147483647: 2147483647 epochs of 5 steps are more than 2147483647 steps in all"},
+		{"subnormal lr0", []string{"-lr0", "1e-320"}, 2, "-lr0 1e-320: below 1.18e-38, the smallest normal float32 (the engines compute in float32)"},
+		{"lr1 beyond float32", []string{"-lr1", "1e39"}, 2, "-lr1 1e+39: above 3.4e+38, the largest float32"},
+		{"profile on the cpu", []string{"-device", "cpu", "-profile"}, 2, "-profile: GPU timestamps only; the cpu engine has none (use -device gpu)"},
+		{"init path with a newline", []string{"-data", tiny, "-init", "/no/such\nfile.safetensors"}, 1, `such\nfile`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -123,6 +134,160 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 			assert.NotContains(t, stderr, "goroutine", "no stack trace")
 		})
 	}
+}
+
+// runTimed is runTrain that fails the test when the command has not returned within 10 s
+// (an open of a named pipe that nobody writes blocks forever). stdout is out.
+func runTimed(t *testing.T, out io.Writer, args ...string) (int, string) {
+	t.Helper()
+	var errOut bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run(args, out, &errOut) }()
+	select {
+	case code := <-done:
+		return code, errOut.String()
+	case <-time.After(10 * time.Second):
+		t.Fatalf("train %v: still running after 10 s", args)
+		return 0, ""
+	}
+}
+
+// assertOneLine checks that stderr is one line holding want, with no stack trace.
+func assertOneLine(t *testing.T, stderr, want string) {
+	t.Helper()
+	assert.Contains(t, stderr, want)
+	assert.Len(t, strings.Split(strings.TrimRight(stderr, "\n"), "\n"), 1, "one line: %q", stderr)
+	assert.NotContains(t, stderr, "goroutine", "no stack trace")
+}
+
+// TestDataFileThatIsAFIFO: a named pipe as a data file is refused at once, not read
+// (which blocks until some other process writes it).
+func TestDataFileThatIsAFIFO(t *testing.T) {
+	dir := dataDir(t, nil)
+	fifo := filepath.Join(dir, "t10k-labels-idx1-ubyte")
+	require.NoError(t, os.Remove(fifo))
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	t.Cleanup(func() { // lets a blocked open go, should the check fail
+		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	})
+	code, stderr := runTimed(t, io.Discard, "-data", dir, "-device", "cpu", "-arch", "conv1x1x2,maxpool2,dense10", "-epochs", "0")
+	assert.Equal(t, 1, code)
+	assertOneLine(t, stderr, "train: mnist: "+fifo+": a named pipe (FIFO), not a regular file")
+}
+
+// TestBothSetsBrokenInAnOddFolder: a broken training set and a broken test set, in a
+// folder whose name holds a newline, make one line on stderr naming both.
+func TestBothSetsBrokenInAnOddFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "mn\nist")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	for _, name := range []string{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"} {
+		b, err := os.ReadFile(filepath.Join("../../testdata/idx/tiny", name))
+		require.NoError(t, err)
+		if strings.Contains(name, "labels") {
+			b = b[:len(b)-1] // the gzip trailer, or one label, short
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
+	}
+	code, stderr := runTimed(t, io.Discard, "-data", dir, "-device", "cpu")
+	assert.Equal(t, 1, code)
+	assertOneLine(t, stderr, `mn\nist/train-labels-idx1-ubyte.gz": the gzip stream ends before its trailer`)
+	assert.Contains(t, stderr, `; mnist: "`, "the second set's error, on the same line")
+	assert.Contains(t, stderr, `mn\nist/t10k-labels-idx1-ubyte": header promises 2 labels`)
+}
+
+// TestSingleLine: whatever reaches run's error line, a newline or a carriage return in it
+// is written escaped, so stderr stays one line.
+func TestSingleLine(t *testing.T) {
+	assert.Equal(t, `checkpoint a\nb: bad\r`, singleLine("checkpoint a\nb: bad\r"))
+	assert.Equal(t, "plain: é ok", singleLine("plain: é ok"))
+	assert.Equal(t, "x", showPath("x"))
+	assert.Equal(t, `"a\nb"`, showPath("a\nb"))
+}
+
+// failingWriter accepts the first n bytes, then fails every write as a full disk does.
+type failingWriter struct{ n int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > w.n {
+		k := w.n
+		w.n = 0
+		return k, syscall.ENOSPC
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+// TestLostStdoutIsAnError: when stdout cannot be written, the run exits 1 with one line
+// saying so, whether the first line fails (/dev/full: before any training) or only the
+// JSON at the end.
+func TestLostStdoutIsAnError(t *testing.T) {
+	args := []string{"-data", dataDir(t, nil), "-device", "cpu", "-arch", "conv1x1x2,maxpool2,dense10", "-epochs", "1", "-json"}
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	require.NoError(t, err)
+	defer full.Close()
+	code, stderr := runTimed(t, full, args...)
+	assert.Equal(t, 1, code)
+	assertOneLine(t, stderr, "train: writing to stdout: write /dev/full: no space left on device")
+
+	var out bytes.Buffer
+	code, stderr = runTimed(t, &out, args...)
+	require.Equal(t, 0, code, stderr)
+	lastLine := strings.LastIndex(strings.TrimSuffix(out.String(), "\n"), "\n") + 1
+	code, stderr = runTimed(t, &failingWriter{n: lastLine + 10}, args...) // all but the JSON line
+	assert.Equal(t, 1, code)
+	assertOneLine(t, stderr, "train: writing to stdout: no space left on device")
+}
+
+// TestCPURunIgnoresVKCNNGPU: VKCNN_GPU selects a Vulkan device; with -device cpu it is not
+// read, so a value that is no index does not stop the run.
+func TestCPURunIgnoresVKCNNGPU(t *testing.T) {
+	t.Setenv("VKCNN_GPU", "abc")
+	code, out, stderr := runTrain(t, "-data", dataDir(t, nil), "-device", "cpu", "-arch", "conv1x1x2,maxpool2,dense10", "-epochs", "0")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "test acc")
+	code, _, stderr = runTrain(t, "-device", "gpu")
+	assert.Equal(t, 2, code)
+	assertOneLine(t, stderr, `VKCNN_GPU="abc": want a device index`)
+}
+
+// TestProfileNeedsTheGPU: -profile with -device auto either profiles on a GPU or says at
+// once, in one line, that it needs one; it never falls back to the CPU first.
+func TestProfileNeedsTheGPU(t *testing.T) {
+	code, out, stderr := runTrain(t, "-data", dataDir(t, nil), "-arch", "conv1x1x2,maxpool2,dense10", "-epochs", "0", "-profile")
+	if code == 0 {
+		assert.Contains(t, out, "on gpu:")
+		assert.Contains(t, out, "profile: one training step")
+		return
+	}
+	assert.Equal(t, 1, code)
+	assertOneLine(t, stderr, "train: -profile: needs the GPU engine, and there is no usable GPU (")
+	assert.NotContains(t, stderr, "training on the CPU")
+	assert.Empty(t, out, "nothing was built or trained")
+}
+
+// TestBatchTooLargeForTheArch: a batch whose activations exceed 2^30 values is refused
+// before any engine is built (here the -gpu index would fail next, cheaply).
+func TestBatchTooLargeForTheArch(t *testing.T) {
+	dir := t.TempDir()
+	images := binary.BigEndian.AppendUint32(nil, 0x803)
+	labels := binary.BigEndian.AppendUint32(nil, 0x801)
+	for _, d := range []uint32{400, 28, 28} {
+		images = binary.BigEndian.AppendUint32(images, d)
+	}
+	images = append(images, make([]byte, 400*28*28)...)
+	labels = append(binary.BigEndian.AppendUint32(labels, 400), make([]byte, 400)...)
+	for name, b := range map[string][]byte{
+		"train-images-idx3-ubyte": images, "train-labels-idx1-ubyte": labels,
+		"t10k-images-idx3-ubyte": images, "t10k-labels-idx1-ubyte": labels,
+	} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
+	}
+	// Per sample: 784 input + 4096×28×28 conv + 4096 pooled + 10 logits = 3216154 values.
+	code, _, stderr := runTrain(t, "-data", dir, "-arch", "conv1x1x4096:same,maxpool28,dense10", "-batch", "400", "-device", "gpu", "-gpu", "99", "-epochs", "0")
+	assert.Equal(t, 1, code)
+	assertOneLine(t, stderr, `train: -batch 400: a batch of 400 samples of arch "conv1x1x4096:same,maxpool28,dense10" holds 1286461600 activation values (3216154 per sample), more than 2^30`)
 }
 
 // TestTrainSaveEvaluateRoundTrip trains briefly on real MNIST, checks the JSON contract,
@@ -175,14 +340,16 @@ func TestDivergenceKeepsTheLastGoodCheckpoint(t *testing.T) {
 // needGPU fails (VKCNN_REQUIRE_GPU=1) or skips when the GPU engine cannot start.
 func needGPU(t *testing.T) {
 	t.Helper()
-	code, _, stderr := runTrain(t, "-data", dataDir(t, nil), "-device", "gpu", "-arch", "conv1x1x2,maxpool2,dense10", "-epochs", "0")
-	if strings.Contains(stderr, "-device gpu:") {
+	code, out, stderr := runTrain(t, "-data", dataDir(t, nil), "-device", "gpu", "-arch", "conv1x1x2,maxpool2,dense10", "-epochs", "0")
+	if code != 0 && strings.Contains(stderr, "-device gpu:") {
 		if os.Getenv("VKCNN_REQUIRE_GPU") == "1" {
 			t.Fatalf("GPU needed (VKCNN_REQUIRE_GPU=1): %s", stderr)
 		}
 		t.Skipf("no GPU: %s", stderr)
 	}
-	_ = code
+	// The GPU engine started: then the probe's run must have worked, and on the GPU.
+	require.Equal(t, 0, code, "the GPU probe failed for another reason than a missing GPU: %s", stderr)
+	require.Contains(t, out, "on gpu:", "the GPU probe ran on another engine")
 }
 
 // TestGPURunsWriteIdenticalCheckpoints: two GPU runs with one seed, byte-identical files.

@@ -18,8 +18,14 @@ type reporter struct {
 	bar *progressbar.ProgressBar
 }
 
+// newReporter reports to out; the progress bar only when out is a terminal (or run's
+// checked stdout in front of one).
 func newReporter(out io.Writer) *reporter {
-	f, ok := out.(*os.File)
+	under := out
+	if c, ok := out.(*checkedWriter); ok {
+		under = c.w
+	}
+	f, ok := under.(*os.File)
 	return &reporter{out: out, tty: ok && term.IsTerminal(int(f.Fd()))}
 }
 

@@ -47,14 +47,20 @@ func (c *config) train(stdout, stderr io.Writer) error {
 		return err
 	}
 	if c.limit > trainSet.N {
-		return fmt.Errorf("-limit %d: the training set in %s has only %d samples", c.limit, c.data, trainSet.N)
+		return fmt.Errorf("-limit %d: the training set in %s has only %d samples", c.limit, showPath(c.data), trainSet.N)
 	}
 	if c.limit > 0 {
 		trainSet = trainSet.Head(c.limit)
 	}
+	if _, err := train.TotalSteps(trainSet.N, c.batch, c.epochs); err != nil {
+		return fmt.Errorf("-epochs %d: %w", c.epochs, err)
+	}
 	arch, params, err := c.model(model.Shape{C: 1, H: trainSet.H, W: trainSet.W})
 	if err != nil {
 		return err
+	}
+	if err := arch.CheckBatch(min(c.batch, trainSet.N)); err != nil {
+		return fmt.Errorf("-batch %d: %w", c.batch, err)
 	}
 	ecfg := engine.Config{Arch: arch, Batch: c.batch, Momentum: float32(c.momentum), Seed: uint32(c.seed) ^ uint32(c.seed>>32), Train: trainSet, Test: testSet}
 	eng, err := c.openEngine(ecfg, stderr)
@@ -67,6 +73,9 @@ func (c *config) train(stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "vkcnn: %s (%d params) on %s: %s; %d train / %d test samples; batch %d, lr %g→%g, momentum %g\n",
 		arch.Name, arch.NumParams(), eng.Name(), eng.Device(), trainSet.N, testSet.N, c.batch, c.lr0, c.lr1, c.momentum)
+	if err := stdoutFailed(stdout); err != nil {
+		return err // the results could not be delivered: do not train for nothing
+	}
 	if c.profile {
 		if err := printProfile(eng, c.batch, stdout); err != nil {
 			return err
