@@ -1,5 +1,5 @@
 // Package checkpoint saves and loads a network's parameters as safetensors, the format
-// PyTorch's safetensors library reads (https://github.com/huggingface/safetensors).
+// PyTorch's safetensors library reads and writes (https://github.com/huggingface/safetensors).
 //
 // # File format
 //
@@ -21,10 +21,33 @@
 // order. "arch" is the canonical layer string (model.Arch.Spec), "name" the preset name
 // or the same string.
 //
-// Save writes atomically: a temporary file in the same directory, synced, then renamed over
-// the target, so a crash or an error leaves the old checkpoint whole. Load accepts a file
-// only if it matches the arch exactly: the same arch string, every tensor present as F32
-// with its exact shape, nothing else, and byte ranges that tile the data without a gap or
-// an overlap. ReadArch reads only the header and returns the arch string. Every error
-// names the file and what does not fit.
+// # Reading
+//
+// Open takes only a regular file (a FIFO, a device or a folder is refused before it is
+// read) and reads its header: the length first, refused above 100 MB (the safetensors
+// library's own limit) or past the end of the file, then the JSON. Every tensor entry must
+// have a dtype, a shape and data_offsets of exactly two elements. Reader.Arch builds the
+// arch in the metadata — a layer string or a preset name — and keeps the preset's name
+// when "name" is a preset with the same layers. Reader.Load(a) accepts the file only if
+// it holds a's parameters exactly: every tensor by name as F32 with its exact shape,
+// nothing else, in any order but with byte ranges that tile the data without a gap or an
+// overlap, so that the file's size is what a needs; and, if the metadata names an arch,
+// that arch must have a's layers and shapes (compared after parsing, so "lenet-6-12" and
+// its layer string agree). A file without metadata, such as
+// safetensors.torch.save_file(model.state_dict()) writes, loads by tensor names for the
+// arch the caller gives. Nothing is allocated for the data before all that holds, and
+// arch and data come from the one open file, whatever is renamed over its path meanwhile.
+// Every error names the file and what does not fit.
+//
+// # Writing
+//
+// Save writes atomically: a temporary file .NAME-NNNNNNNNNN.tmp beside the target, synced,
+// then renamed over it, and the folder synced, so a crash or an error leaves the old
+// checkpoint whole. A symbolic link is followed: its target is replaced and the link kept.
+// The new file keeps the replaced file's permissions, else gets 0666 less the umask. Lock
+// holds a path for a run: it checks up front what would make a save fail (Check: a
+// non-regular or immutable target, a missing or unwritable folder, a name too long for
+// the temporary file, found by creating and removing that very file) and takes an
+// advisory lock on FILE.lock beside the target, so a second run saving there is refused;
+// Close removes the lock file (one left by a killed run is harmless and reused).
 package checkpoint

@@ -16,10 +16,11 @@ import (
 
 const (
 	dtypeF32 = "F32"
-	// maxHeader bounds the JSON header before it is read: the safetensors library refuses
-	// headers over 100 MB, so no file it writes is refused, and a corrupt length costs at
-	// most that much memory (a vkcnn header is a few hundred bytes per tensor).
-	maxHeader = 100 << 20
+	// maxHeader bounds the JSON header before it is read. It is the safetensors library's
+	// own limit (MAX_HEADER_SIZE, 100 MB), so every file it writes is accepted, and a
+	// corrupt length costs at most that much memory, and only in a file at least that
+	// large (a vkcnn header is under a hundred bytes per tensor).
+	maxHeader = 100_000_000
 	metaKey   = "__metadata__"
 )
 
