@@ -2,13 +2,33 @@
 
 package cpu
 
-import "vkcnn/model"
+import (
+	"simd/archsimd"
 
-// SetSIMD turns the SIMD convolutions on or off and returns the previous setting.
+	"vkcnn/model"
+)
+
+// cpuHasSIMD reports whether this CPU has AVX2 and FMA, which the SIMD convolutions need;
+// PretendNoSIMD replaces it to play a CPU without them.
+var cpuHasSIMD = func() bool { return archsimd.X86.AVX2() && archsimd.X86.FMA() }
+
+// HasSIMD reports whether the SIMD convolutions can run on this CPU (AVX2 and FMA).
+func HasSIMD() bool { return cpuHasSIMD() }
+
+// SetSIMD turns the SIMD convolutions on or off and returns the previous setting. On a CPU
+// without AVX2 and FMA they stay off: they would die on an illegal instruction.
 func SetSIMD(on bool) bool {
 	was := simdConv
-	simdConv = on
+	simdConv = on && cpuHasSIMD()
 	return was
+}
+
+// PretendNoSIMD makes HasSIMD and SetSIMD behave as on a CPU without AVX2 and FMA, with
+// the SIMD convolutions off, until the returned function restores both.
+func PretendNoSIMD() (restore func()) {
+	has, was := cpuHasSIMD, simdConv
+	cpuHasSIMD, simdConv = func() bool { return false }, false
+	return func() { cpuHasSIMD, simdConv = has, was }
 }
 
 // SIMDTakes reports which of the three convolutions of shape s the SIMD kernels compute

@@ -4,7 +4,6 @@ package cpu_test
 
 import (
 	"math"
-	"simd/archsimd"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -32,14 +31,27 @@ func simdShapes() []model.ConvShape {
 	)
 }
 
+// useSIMD turns the SIMD convolutions on for the rest of the test and restores, at its
+// end, the setting it found. On a CPU without AVX2 and FMA it skips the test, saying why,
+// before turning anything on.
+func useSIMD(t *testing.T) {
+	t.Helper()
+	if !cpu.HasSIMD() {
+		t.Skip("this CPU has no AVX2+FMA: the SIMD kernels cannot run here; TestOps checks the scalar ones")
+	}
+	was := cpu.SetSIMD(true)
+	t.Cleanup(func() { cpu.SetSIMD(was) })
+}
+
 // TestSIMDConvIsUsed makes sure that the comparisons below compare two different kernels
 // and that the default network's layers take the SIMD ones.
 func TestSIMDConvIsUsed(t *testing.T) {
-	if !archsimd.X86.AVX2() || !archsimd.X86.FMA() {
+	if !cpu.HasSIMD() {
 		t.Skip("this CPU has no AVX2+FMA: the scalar kernels run, and the other tests check them")
 	}
 	was := cpu.SetSIMD(true)
-	assert.True(t, was, "AVX2 and FMA are present, so the SIMD convolutions must be on")
+	t.Cleanup(func() { cpu.SetSIMD(was) })
+	assert.True(t, was, "AVX2 and FMA are present, so the SIMD convolutions must be on by default")
 	for _, n := range []int{1, 8} { // the default network's layers, as the engine calls them
 		for _, s := range []model.ConvShape{
 			{N: n, C: 1, H: 28, W: 28, OC: 6, KH: 5, KW: 5},
@@ -71,13 +83,12 @@ func assertCloseTerms(t *testing.T, want []float64, got []float32, terms int, wh
 
 // TestSIMDConvMatchesScalar runs every op with the SIMD kernels and with the scalar ones and
 // compares both with the exact float64 sums: they may differ by rounding only.
-func TestSIMDConvMatchesScalar(t *testing.T) {
-	if !cpu.SetSIMD(true) {
-		t.Skip("no AVX2+FMA")
-	}
-	defer cpu.SetSIMD(true)
+func TestSIMDConvMatchesScalar(t *testing.T) { simdMatchesScalar(t, simdShapes()) }
+
+func simdMatchesScalar(t *testing.T, shapes []model.ConvShape) {
+	useSIMD(t)
 	src := rng.New(7)
-	for _, s := range simdShapes() {
+	for _, s := range shapes {
 		in, w, b := randSlice(src, s.InLen()), randSlice(src, s.WeightLen()), randSlice(src, s.OC)
 		dOut := randSlice(src, s.OutLen())
 		wantOut, wantIn := make([]float64, s.OutLen()), make([]float64, s.InLen())
@@ -100,4 +111,33 @@ func TestSIMDConvMatchesScalar(t *testing.T) {
 			assertCloseTerms(t, wantB, dB, s.N*s.OH()*s.OW(), what+"backward filter dB", s)
 		}
 	}
+}
+
+// TestSIMDSettingIsTheCallers: the SIMD tests run whatever the setting they find (here
+// off), put it back when done, and on a CPU without AVX2+FMA skip without turning the
+// kernels on.
+func TestSIMDSettingIsTheCallers(t *testing.T) {
+	if !cpu.HasSIMD() {
+		t.Skip("this CPU has no AVX2+FMA: nothing to turn on or restore")
+	}
+	was := cpu.SetSIMD(false)
+	defer cpu.SetSIMD(was)
+	ran := false
+	t.Run("from off", func(t *testing.T) {
+		simdMatchesScalar(t, simdShapes()[len(simdShapes())-6:])
+		ran = true
+	})
+	assert.True(t, ran, "the comparison ran (and was not skipped) although the SIMD kernels were off")
+	assert.False(t, cpu.SetSIMD(false), "the setting found (off) is restored")
+
+	restore := cpu.PretendNoSIMD()
+	defer restore()
+	ran = false
+	t.Run("no AVX2", func(t *testing.T) {
+		useSIMD(t)
+		ran = true
+	})
+	assert.False(t, ran, "skipped on a CPU without AVX2+FMA")
+	assert.False(t, cpu.SetSIMD(true), "the kernels stay off on such a CPU")
+	assert.False(t, cpu.SetSIMD(false), "even when asked to turn them on")
 }
