@@ -4,16 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strconv"
-	"strings"
-	"unicode"
 )
 
-// show returns path as it goes into a one-line message: as is, or quoted when it holds a
-// character that is not printable (a newline would split the line).
+// show returns path as it goes into a one-line message: as is, or Go-quoted when quoting
+// changes it (a newline, which would split the line, a control character, a quote or a
+// backslash), as cmd/train and mnist show paths.
 func show(path string) string {
-	if strings.ContainsFunc(path, func(r rune) bool { return !unicode.IsPrint(r) }) {
-		return strconv.Quote(path)
+	if q := strconv.Quote(path); q[1:len(q)-1] != path {
+		return q
 	}
 	return path
 }
@@ -24,10 +24,14 @@ func fileError(path string, err error) error {
 	return fmt.Errorf("checkpoint %s: %w", show(path), pathless(err))
 }
 
-// pathless returns the cause of an *fs.PathError (which names its path), else err.
+// pathless returns the cause of an *fs.PathError or *os.LinkError, else err: they name
+// their paths unquoted, and the message names the file already.
 func pathless(err error) error {
 	if pe, ok := errors.AsType[*fs.PathError](err); ok {
 		return pe.Err
+	}
+	if le, ok := errors.AsType[*os.LinkError](err); ok {
+		return le.Err
 	}
 	return err
 }

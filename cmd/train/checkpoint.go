@@ -24,7 +24,7 @@ func (c *config) lockSave() (save func(string, *model.Arch, *model.Params) error
 	}
 	t, err := checkpoint.Lock(c.save)
 	if err != nil {
-		return nil, nil, fmt.Errorf("-save %s: %w", c.save, err)
+		return nil, nil, fmt.Errorf("-save %s: %w", showPath(c.save), err)
 	}
 	save = func(_ string, a *model.Arch, p *model.Params) error { return t.Save(a, p) }
 	return save, func() { t.Close() }, nil
@@ -33,7 +33,7 @@ func (c *config) lockSave() (save func(string, *model.Arch, *model.Params) error
 // initArchError is err from reading -init's arch, with the way out when it has none.
 func initArchError(path string, err error) error {
 	if errors.Is(err, checkpoint.ErrNoArch) {
-		return fmt.Errorf("-init %s: no arch in its metadata (a PyTorch state_dict?): give it with -arch to load the tensors by name", path)
+		return fmt.Errorf("-init %s: no arch in its metadata (a PyTorch state_dict?): give it with -arch to load the tensors by name", showPath(path))
 	}
 	return err
 }

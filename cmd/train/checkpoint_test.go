@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -244,4 +245,27 @@ func TestSaveLockHeldForTheRun(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, save)
 	unlock()
+}
+
+// TestCheckpointPathWithNewline: a checkpoint path holding a newline is quoted, so the
+// message stays one line.
+func TestCheckpointPathWithNewline(t *testing.T) {
+	tiny := dataDir(t, nil)
+	odd := filepath.Join(t.TempDir(), "two\nlines.safetensors")
+	code, _, stderr := runTrain(t, "-data", tiny, "-arch", tinyNet, "-device", "cpu", "-epochs", "0", "-init", odd)
+	assert.Equal(t, 1, code)
+	oneLine(t, stderr, "train: checkpoint "+strconv.Quote(odd)+": no such file or directory")
+
+	require.NoError(t, os.Mkdir(odd, 0o755))
+	code, _, stderr = runTrain(t, "-data", tiny, "-arch", tinyNet, "-device", "cpu", "-save", odd)
+	assert.Equal(t, 2, code)
+	oneLine(t, stderr, "train: -save "+strconv.Quote(odd)+": is a directory")
+
+	held := filepath.Join(filepath.Dir(odd), "held\n.safetensors")
+	lock, err := checkpoint.Lock(held)
+	require.NoError(t, err)
+	defer lock.Close()
+	code, _, stderr = runTrain(t, "-data", tiny, "-arch", tinyNet, "-device", "cpu", "-save", held)
+	assert.Equal(t, 1, code)
+	oneLine(t, stderr, "train: -save "+strconv.Quote(held)+": in use by another run")
 }

@@ -153,7 +153,7 @@ func (c *config) model(in model.Shape) (*model.Arch, *model.Params, error) {
 	for _, t := range p.Tensors {
 		for j, v := range t.Data {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, nil, fmt.Errorf("-init %s: %s[%d] is %v; training needs finite weights", c.init, t.Name, j, v)
+				return nil, nil, fmt.Errorf("-init %s: %s[%d] is %v; training needs finite weights", showPath(c.init), t.Name, j, v)
 			}
 		}
 	}
