@@ -299,14 +299,6 @@ func TestCloseLeakIsReported(t *testing.T) {
 	assert.Contains(t, msgs, "has not been destroyed")
 }
 
-// An empty tensor still gets a (minimal) buffer and no dispatch is recorded.
-func TestEmptyOp(t *testing.T) {
-	o := NewOps(testDevice(t))
-	require.NoError(t, o.ReLUForward([]float32{}, []float32{}))
-	x, y := o.d.Grid(0)
-	assert.Zero(t, x*y)
-}
-
 // Only ErrNoDevice skips a GPU test, and not under VKCNN_REQUIRE_GPU=1: an error that merely
 // reads like one ("no ...") fails it. Each way of having no device is ErrNoDevice; the
 // faults are not.
