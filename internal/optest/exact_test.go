@@ -11,7 +11,8 @@ import (
 // refOps runs the reference in float64 and rounds each output once to float32: the best
 // a float32 implementation can do. The suite must accept it, or its tolerances are tighter
 // than float32 maths allows. The reference panics on bad arguments before writing
-// anything; refOps turns that into the error the contract asks for.
+// anything; refOps turns that into an error, which lists all of the op's arguments since
+// the panic does not say which one is wrong.
 type refOps struct{}
 
 var _ Ops = refOps{}

@@ -6,10 +6,11 @@
 // changes them all), poisons the outputs with NaN and writes guard values past their ends,
 // runs the op, and requires: no error, inputs unchanged, no guard overwritten, and every
 // output within a tolerance of the reference computed in float64 from the same inputs,
-// |got − ref| ≤ Atol + Rtol·|ref|, stated per op with its reason (the float32 rounding an
-// implementation may commit, with about an order of magnitude to spare). Ops that only
-// select or move values (ReLU, max-pool and its argmax, dropout's mask, the correct flags)
-// must match exactly. BadArguments then calls every op with each slice one value too short
+// |got − ref| ≤ Atol + Rtol·|ref|, stated per op with its reason: the float32 rounding an
+// implementation may commit, with room to spare where the order of a sum is free (with -v,
+// every case logs the fraction of its tolerance it used). Ops that only select or move
+// values (ReLU, max-pool and its argmax, dropout's mask, the correct flags) must match
+// exactly. BadArguments then calls every op with each slice one value too short
 // and too long, and with out-of-range labels and argmax indices, and requires an error, no
 // panic and nothing written.
 package optest
