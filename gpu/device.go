@@ -388,14 +388,6 @@ func (d *Device) ValidationMessages() []string {
 	return d.vlog.take()
 }
 
-// WaitIdle waits until the queue has finished all submitted work.
-func (d *Device) WaitIdle() error {
-	if r := vk.QueueWaitIdle(d.queue); r != vk.Success {
-		return vkErr("vkQueueWaitIdle", r)
-	}
-	return nil
-}
-
 // Close waits for the device to go idle and destroys everything made from it, then the
 // device and the instance, in reverse order of creation. Calling it again does nothing.
 func (d *Device) Close() error {

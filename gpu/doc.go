@@ -11,7 +11,7 @@
 //     turns on VK_LAYER_KHRONOS_validation with synchronization validation and collects
 //     every message (Device.ValidationMessages).
 //   - memory.go: Buffer, DeviceLocal (reached by Upload/Download through a staging buffer)
-//     or HostVisible (coherent, mapped for life: Floats, Uint32s, Int32s); Range is a byte
+//     or HostVisible (coherent, mapped for life: Bytes, Floats, Uint32s); Range is a byte
 //     range of a buffer.
 //   - pipeline.go, spirv.go: Device.Kernel(name, wg) → *Kernel, the compute pipeline of
 //     shaders/<name>.spv with workgroup size wg (specialization constant 0); its binding

@@ -16,7 +16,7 @@ const (
 	// Upload and Download (a staging buffer and a copy on the queue).
 	DeviceLocal MemoryKind = iota
 	// HostVisible memory is host-visible and coherent and stays mapped for the buffer's
-	// life; Floats, Uint32s and Int32s expose it directly.
+	// life; Bytes, Floats and Uint32s expose it directly.
 	HostVisible
 )
 
@@ -34,7 +34,6 @@ type Buffer struct {
 	buf    vk.Buffer
 	mem    vk.DeviceMemory
 	size   int
-	kind   MemoryKind
 	mapped unsafe.Pointer
 }
 
@@ -118,7 +117,7 @@ func (d *Device) NewBuffer(size int, kind MemoryKind) (*Buffer, error) {
 		vk.FreeMemory(d.dev, mem, nil)
 		return nil, vkErr("vkBindBufferMemory", r)
 	}
-	b := &Buffer{d: d, buf: buf, mem: mem, size: size, kind: kind}
+	b := &Buffer{d: d, buf: buf, mem: mem, size: size}
 	if kind == HostVisible {
 		var p unsafe.Pointer
 		if r := vk.MapMemory(d.dev, mem, 0, vk.DeviceSize(vk.WholeSize), 0, &p); r != vk.Success {
@@ -134,9 +133,6 @@ func (d *Device) NewBuffer(size int, kind MemoryKind) (*Buffer, error) {
 
 // Size is the buffer's size in bytes, as requested.
 func (b *Buffer) Size() int { return b.size }
-
-// Kind is where the buffer lives.
-func (b *Buffer) Kind() MemoryKind { return b.kind }
 
 // Bytes is the mapped memory of a HostVisible buffer.
 func (b *Buffer) Bytes() []byte {
@@ -160,14 +156,6 @@ func (b *Buffer) Uint32s() []uint32 {
 		panic("gpu: Uint32s of a buffer that is not host-visible")
 	}
 	return unsafe.Slice((*uint32)(b.mapped), b.size/4)
-}
-
-// Int32s is the mapped memory of a HostVisible buffer as int32 values.
-func (b *Buffer) Int32s() []int32 {
-	if b.mapped == nil {
-		panic("gpu: Int32s of a buffer that is not host-visible")
-	}
-	return unsafe.Slice((*int32)(b.mapped), b.size/4)
 }
 
 // Destroy frees the buffer and its memory; the GPU must be done with it. Calling it again

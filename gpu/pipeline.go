@@ -191,9 +191,6 @@ type Binding struct {
 	pool vk.DescriptorPool
 }
 
-// Kernel is the kernel the binding belongs to.
-func (b *Binding) Kernel() *Kernel { return b.k }
-
 // descPoolSets is how many descriptor sets one pool holds; pools are added as needed.
 const descPoolSets = 256
 

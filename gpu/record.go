@@ -159,12 +159,6 @@ func (c *Commands) TransferToCompute() {
 		vk.AccessTransferWriteBit, vk.AccessShaderReadBit|vk.AccessShaderWriteBit)
 }
 
-// TransferToTransfer orders copies and fills after earlier ones.
-func (c *Commands) TransferToTransfer() {
-	c.barrier(vk.PipelineStageTransferBit, vk.PipelineStageTransferBit,
-		vk.AccessTransferWriteBit, vk.AccessTransferReadBit|vk.AccessTransferWriteBit)
-}
-
 // TransferToHost makes earlier copies' writes visible to host reads after the fence.
 func (c *Commands) TransferToHost() {
 	c.barrier(vk.PipelineStageTransferBit, vk.PipelineStageHostBit,
