@@ -2,9 +2,11 @@ package cpu_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"vkcnn/cpu"
+	"vkcnn/engine"
 	"vkcnn/internal/rng"
 	"vkcnn/model"
 )
@@ -153,4 +155,42 @@ func BenchmarkSample(b *testing.B) {
 		cpu.SGDUpdate(b3, nil, gb3, 1e-6, 0)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+}
+
+// BenchmarkStep trains every preset for one step of 64 random samples at a time (the
+// engine, chunks in parallel on GOMAXPROCS goroutines, and the update), reporting samples/s:
+// the whole-network cost of each op mix, e.g. for a profile of one wide preset,
+//
+//	go test -run '^$' -bench 'Step/lenet-16-32' -cpuprofile cpu.out ./cpu
+func BenchmarkStep(b *testing.B) {
+	names := make([]string, 0, len(model.Presets))
+	for name := range model.Presets {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	const batch = 64
+	for _, name := range names {
+		b.Run(name, func(b *testing.B) {
+			a, err := model.Parse(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg := engine.Config{Arch: a, Batch: batch, Momentum: 0.9, Seed: 1,
+				Train: randomSet(batch, a.Input, 1), Test: randomSet(1, a.Input, 2)}
+			e, err := cpu.New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ep := engine.Epoch{Order: make([]int32, batch), LR: []float32{1e-4}}
+			for i := range ep.Order {
+				ep.Order[i] = int32(i)
+			}
+			for b.Loop() {
+				if _, err := e.TrainEpoch(ep, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
+	}
 }

@@ -4,6 +4,7 @@ package cpu
 
 import (
 	"simd/archsimd"
+	"sync"
 
 	"vkcnn/model"
 )
@@ -18,15 +19,33 @@ import (
 // compare them with the scalar ones on the same machine.
 var simdConv = archsimd.X86.AVX2() && archsimd.X86.FMA()
 
-// simdBufLen is the size, in float32 values (48 KiB), of the stack buffer in which the
-// SIMD convolutions zero-pad their sources; a shape whose padded operands do not fit takes
-// the scalar kernels.
-const simdBufLen = 12288
+// simdGroupLen bounds, in float32 values (48 KiB), the zero-padded samples that
+// Conv2DBackwardFilter's SIMD kernel holds at a time: as many as fit, at least one.
+const simdGroupLen = 12288
+
+// simdBufs holds the SIMD convolutions' scratch buffers (*[]float32: the zero-padded
+// sources and the flipped weights), one per concurrent call; a buffer grows to the largest
+// shape it has served and is zeroed before every use.
+var simdBufs sync.Pool
+
+// getBuf returns a pooled buffer of n zeros; putBuf gives it back.
+func getBuf(n int) *[]float32 {
+	p, _ := simdBufs.Get().(*[]float32)
+	if p == nil || cap(*p) < n {
+		b := make([]float32, n)
+		return &b
+	}
+	*p = (*p)[:n]
+	clear(*p)
+	return p
+}
+
+func putBuf(p *[]float32) { simdBufs.Put(p) }
 
 // convForwardSIMD is Conv2DForward as a valid correlation of each sample, zero-padded by
 // PadH rows and PadW columns, with the filters, 8 output columns per vector (corrPlanes).
 // A valid convolution whose rows are whole vectors reads its input in place; any other
-// copies each sample into a padded stack buffer first.
+// copies each sample into a padded pooled buffer first.
 func convForwardSIMD(out, in, w, b []float32, s model.ConvShape) bool {
 	if !simdConv || s.N == 0 {
 		return false
@@ -43,15 +62,13 @@ func convForwardSIMD(out, in, w, b []float32, s model.ConvShape) bool {
 	return true
 }
 
-// convForwardPadded is convForwardSIMD through the padded buffer, which also holds the 8
+// convForwardPadded is convForwardSIMD through a padded buffer, which also holds the 8
 // values past the last row that the dropped lanes of its last vector read.
 func convForwardPadded(out, in, w, b []float32, s model.ConvShape) bool {
 	hp, wp := s.H+2*s.PadH, s.W+2*s.PadW
-	if s.C*hp*wp+8 > simdBufLen {
-		return false
-	}
-	var buf [simdBufLen]float32
-	pad := buf[:s.C*hp*wp+8]
+	buf := getBuf(s.C*hp*wp + 8)
+	defer putBuf(buf)
+	pad := *buf
 	g := corrGeom{C: s.C, KH: s.KH, KW: s.KW, Plane: hp * wp, RowW: wp, OH: s.OH(), OW: s.OW(),
 		Y0: s.PadH, Y1: s.PadH + s.H}
 	imgLen, outLen := s.C*s.H*s.W, s.OC*s.OH()*s.OW()
@@ -66,7 +83,7 @@ func convForwardPadded(out, in, w, b []float32, s model.ConvShape) bool {
 // convBackwardDataSIMD is Conv2DBackwardData as the valid correlation of each sample's dOut,
 // zero-padded by KH−1−PadH rows and KW−1−PadW columns, with the flipped kernels
 // wt[c,o,i,j] = w[o,c,KH−1−i,KW−1−j]: dIn[c,y,x] = Σ_o Σ_i Σ_j wt[c,o,i,j]·pad[o,y+i,x+j].
-// Both live in one stack buffer.
+// Both live in one pooled buffer.
 func convBackwardDataSIMD(dIn, dOut, w []float32, s model.ConvShape) bool {
 	if !simdConv || s.N == 0 {
 		return false
@@ -74,11 +91,9 @@ func convBackwardDataSIMD(dIn, dOut, w []float32, s model.ConvShape) bool {
 	mh, mw := s.KH-1-s.PadH, s.KW-1-s.PadW
 	ph, pw := s.H+s.KH-1, s.W+s.KW-1 // = OH+2·mh, OW+2·mw
 	wLen, padLen := s.WeightLen(), s.OC*ph*pw+8
-	if wLen+padLen > simdBufLen {
-		return false
-	}
-	var buf [simdBufLen]float32
-	wt, pad := buf[:wLen], buf[wLen:wLen+padLen]
+	buf := getBuf(wLen + padLen)
+	defer putBuf(buf)
+	wt, pad := (*buf)[:wLen], (*buf)[wLen:wLen+padLen]
 	kk := s.KH * s.KW
 	for o := range s.OC {
 		for c := range s.C {
@@ -155,8 +170,8 @@ func corrPlanes(dst, src, w, b []float32, nf int, g *corrGeom) {
 // dot products of dOut rows with input rows shifted by the tap, taken 8 columns at a time
 // by filterVec2x4 for two filters and four taps (flattened over c, i, j) at once; the columns
 // past the last whole vector of a row are added one by one. A valid convolution reads its
-// input in place; any other copies as many zero-padded samples as fit the stack buffer at
-// a time and adds their sums to dW in sample order. It needs rows of at least 8 columns.
+// input in place; any other copies a group of zero-padded samples at a time into a pooled
+// buffer and adds their sums to dW in sample order. It needs rows of at least 8 columns.
 func convBackwardFilterSIMD(dW, dOut, in []float32, s model.ConvShape) bool {
 	if !simdConv || s.N == 0 || s.OW() < 8 {
 		return false
@@ -171,15 +186,15 @@ func convBackwardFilterSIMD(dW, dOut, in []float32, s model.ConvShape) bool {
 	return true
 }
 
-// convBackwardFilterPadded is convBackwardFilterSIMD through the padded buffer.
+// convBackwardFilterPadded is convBackwardFilterSIMD through a padded buffer of up to
+// simdGroupLen values' worth of samples (at least one).
 func convBackwardFilterPadded(dW, dOut, in []float32, s model.ConvShape) bool {
 	hp, wp := s.H+2*s.PadH, s.W+2*s.PadW
 	imgLen := s.C * hp * wp
-	group := simdBufLen / imgLen // samples per pass
-	if group == 0 {
-		return false
-	}
-	var buf [simdBufLen]float32
+	group := min(s.N, max(1, simdGroupLen/imgLen)) // samples per pass
+	b := getBuf(group * imgLen)
+	defer putBuf(b)
+	buf := *b
 	g := filterGeom{OH: s.OH(), OW: s.OW(), OW8: s.OW() &^ 7, DStride: s.OC * s.OH() * s.OW(),
 		SrcLen: imgLen, Plane: hp * wp, RowW: wp}
 	inLen := s.C * s.H * s.W

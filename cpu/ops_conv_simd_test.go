@@ -16,17 +16,17 @@ import (
 )
 
 // simdShapes are sweepShapes plus shapes that take the SIMD kernels' other paths: rows of
-// whole vectors and of a vector and a tail, padded samples that fill the stack buffer
-// several times over in Conv2DBackwardFilter, operands too large for the buffer (the
-// scalar fallback) and an empty batch.
+// whole vectors and of a vector and a tail, padded samples that fill Conv2DBackwardFilter's
+// group several times over, operands larger than a group or than the 48 KiB stack buffers
+// of old, and an empty batch.
 func simdShapes() []model.ConvShape {
 	return append(sweepShapes(),
 		model.ConvShape{N: 9, C: 1, H: 28, W: 28, OC: 6, KH: 5, KW: 5},                     // default conv1, odd N
 		model.ConvShape{N: 8, C: 6, H: 12, W: 12, OC: 12, KH: 5, KW: 5},                    // default conv2, engine chunk
-		model.ConvShape{N: 3, C: 16, H: 12, W: 12, OC: 32, KH: 5, KW: 5},                   // dIn buffer too large
+		model.ConvShape{N: 3, C: 16, H: 12, W: 12, OC: 32, KH: 5, KW: 5},                   // lenet-16-32 conv2: flipped weights and padded dOut > 48 KiB
 		model.ConvShape{N: 2, C: 3, H: 9, W: 21, OC: 5, KH: 3, KW: 4},                      // OW 18: two vectors and a tail
 		model.ConvShape{N: 10, C: 4, H: 14, W: 14, OC: 3, KH: 3, KW: 5, PadH: 2, PadW: 4},  // padded, 7 samples a pass
-		model.ConvShape{N: 2, C: 1, H: 120, W: 120, OC: 2, KH: 3, KW: 3, PadH: 1, PadW: 1}, // padded sample too large
+		model.ConvShape{N: 2, C: 1, H: 120, W: 120, OC: 2, KH: 3, KW: 3, PadH: 1, PadW: 1}, // one padded sample > a filter group
 		model.ConvShape{N: 0, C: 6, H: 12, W: 12, OC: 12, KH: 5, KW: 5},                    // empty batch
 	)
 }
@@ -61,8 +61,25 @@ func TestSIMDConvIsUsed(t *testing.T) {
 			assert.True(t, forward && data && filter, "%+v: forward %v, data %v, filter %v", s, forward, data, filter)
 		}
 	}
-	_, data, _ := cpu.SIMDTakes(model.ConvShape{N: 1, C: 16, H: 12, W: 12, OC: 32, KH: 5, KW: 5})
-	assert.False(t, data, "flipped weights and padded dOut need more than the stack buffer")
+	// Every conv of every preset, as the engine calls them: operands of any size take the
+	// SIMD kernels (lenet-16-32's second conv once fell back to the scalar input gradient,
+	// its flipped weights and padded dOut being larger than a fixed stack buffer: 5× slower).
+	for name := range model.Presets {
+		a, err := model.Parse(name)
+		require.NoError(t, err)
+		for i := range a.Layers {
+			if l := &a.Layers[i]; l.Kind == model.Conv {
+				for _, n := range []int{1, 8} {
+					forward, data, filter := cpu.SIMDTakes(l.ConvShape(n))
+					// dW needs rows of 8 columns (the 4×4 maps of the third convs have not).
+					wantFilter := l.Out.W >= 8
+					assert.True(t, forward && data && filter == wantFilter, "%s %s N=%d: forward %v, data %v, filter %v", name, l.Name, n, forward, data, filter)
+				}
+			}
+		}
+	}
+	_, data, _ := cpu.SIMDTakes(model.ConvShape{N: 1, C: 64, H: 30, W: 30, OC: 64, KH: 5, KW: 5, PadH: 2, PadW: 2})
+	assert.True(t, data, "large operands take the SIMD kernels too")
 	_, _, filter := cpu.SIMDTakes(model.ConvShape{N: 1, C: 2, H: 4, W: 4, OC: 2, KH: 3, KW: 3, PadH: 1, PadW: 1})
 	assert.False(t, filter, "rows of 4 columns hold no 8-wide vector")
 }
