@@ -7,11 +7,12 @@ import (
 
 	"vkcnn/engine"
 	"vkcnn/model"
+	"vkcnn/vulkan"
 )
 
 // EngineOptions configure NewEngine.
 type EngineOptions struct {
-	Device Options
+	Device vulkan.Options
 	// WG is the workgroup size of every shader (0: 64).
 	WG int
 	// EvalBatch is the number of test samples evaluated per step (0: 1000).
@@ -30,7 +31,7 @@ type EngineOptions struct {
 // the remaining steps and the smaller last batch. The host uploads the order and the
 // learning rates before an epoch and waits a few times during it, for progress.
 type Engine struct {
-	d    *Device
+	d    *vulkan.Device
 	cfg  engine.Config
 	arch *model.Arch
 	wg   int
@@ -44,7 +45,7 @@ type Engine struct {
 	evalBatch, evalSteps int
 	steps                int // training steps per epoch
 	chunkSteps, chunks   int
-	chunk, tail, eval    *Commands
+	chunk, tail, eval    *vulkan.Commands
 }
 
 // paramSlot is where a tensor lives in the flat parameter buffers (in floats).
@@ -58,7 +59,7 @@ func NewEngine(cfg engine.Config, o EngineOptions) (*Engine, error) {
 	if cfg.Arch == nil || cfg.Train == nil || cfg.Test == nil || cfg.Batch < 1 || cfg.Train.N < 1 || cfg.Test.N < 1 {
 		return nil, errors.New("gpu: config needs an arch, non-empty train and test sets, and a batch of at least 1")
 	}
-	d, err := Open(o.Device)
+	d, err := vulkan.Open(o.Device)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +85,7 @@ func (e *Engine) Name() string { return "gpu" }
 func (e *Engine) Device() string { return e.d.Name() }
 
 // Vulkan is the device the engine runs on.
-func (e *Engine) Vulkan() *Device { return e.d }
+func (e *Engine) Vulkan() *vulkan.Device { return e.d }
 
 // Close implements engine.Engine: it destroys every Vulkan object the engine made.
 func (e *Engine) Close() error {
@@ -105,16 +106,16 @@ func (e *Engine) SetParams(p *model.Params) error {
 	for i, t := range p.Tensors {
 		copy(flat[e.params[i].offset:], t.Data)
 	}
-	if err := Upload(e.b.params, 0, flat); err != nil {
+	if err := vulkan.Upload(e.b.params, 0, flat); err != nil {
 		return err
 	}
-	return e.d.oneShot(func(c *Commands) { c.Fill(e.b.vel.All(), 0) })
+	return e.d.OneShot(func(c *vulkan.Commands) { c.Fill(e.b.vel.All(), 0) })
 }
 
 // Params implements engine.Engine.
 func (e *Engine) Params() (*model.Params, error) {
 	flat := make([]float32, e.nParams)
-	if err := Download(flat, e.b.params, 0); err != nil {
+	if err := vulkan.Download(flat, e.b.params, 0); err != nil {
 		return nil, err
 	}
 	p := e.arch.NewParams()
@@ -138,24 +139,24 @@ func (e *Engine) TrainEpoch(ep engine.Epoch, progress func(int)) (engine.EpochRe
 	if ep.FirstStep < 0 || ep.FirstStep > math.MaxUint32-e.steps {
 		return engine.EpochResult{}, fmt.Errorf("gpu: first step %d out of range", ep.FirstStep)
 	}
-	if err := Upload(e.b.order, 0, ep.Order); err != nil {
+	if err := vulkan.Upload(e.b.order, 0, ep.Order); err != nil {
 		return engine.EpochResult{}, err
 	}
-	if err := Upload(e.b.lrs, 0, ep.LR); err != nil {
+	if err := vulkan.Upload(e.b.lrs, 0, ep.LR); err != nil {
 		return engine.EpochResult{}, err
 	}
 	ctrl := []uint32{0, uint32(ep.FirstStep), 0, 0}
-	if err := Upload(e.b.ctrl, 0, ctrl); err != nil {
+	if err := vulkan.Upload(e.b.ctrl, 0, ctrl); err != nil {
 		return engine.EpochResult{}, err
 	}
 	// Submit everything up front in a few groups, then wait for each group in turn: the
 	// device never idles, and the host wakes only to report progress.
 	groups := min(e.chunks, 16)
-	var pending []*Pending
+	var pending []*vulkan.Pending
 	var done []int
 	for g := 0; g < groups; g++ {
 		lo, hi := g*e.chunks/groups, (g+1)*e.chunks/groups
-		cs := make([]*Commands, 0, hi-lo+1)
+		cs := make([]*vulkan.Commands, 0, hi-lo+1)
 		for i := lo; i < hi; i++ {
 			cs = append(cs, e.chunk)
 		}
@@ -189,10 +190,10 @@ func (e *Engine) TrainEpoch(ep engine.Epoch, progress func(int)) (engine.EpochRe
 		}
 	}
 	res := engine.EpochResult{StepLoss: make([]float32, e.steps)}
-	if err := Download(res.StepLoss, e.b.stepLoss, 0); err != nil {
+	if err := vulkan.Download(res.StepLoss, e.b.stepLoss, 0); err != nil {
 		return res, err
 	}
-	if err := Download(ctrl, e.b.ctrl, 0); err != nil {
+	if err := vulkan.Download(ctrl, e.b.ctrl, 0); err != nil {
 		return res, err
 	}
 	res.Correct = int(ctrl[2])
@@ -201,7 +202,7 @@ func (e *Engine) TrainEpoch(ep engine.Epoch, progress func(int)) (engine.EpochRe
 
 // waitAll waits for submissions before an error is returned, up to the first that fails
 // (a lost or hung device finishes none of the rest).
-func (e *Engine) waitAll(ps []*Pending) {
+func (e *Engine) waitAll(ps []*vulkan.Pending) {
 	for _, p := range ps {
 		if p.Wait() != nil {
 			return
@@ -215,11 +216,11 @@ func (e *Engine) Evaluate() (engine.EvalResult, error) {
 		return engine.EvalResult{}, fmt.Errorf("gpu: evaluating: %w", err)
 	}
 	losses := make([]float32, e.evalSteps)
-	if err := Download(losses, e.b.evalLoss, 0); err != nil {
+	if err := vulkan.Download(losses, e.b.evalLoss, 0); err != nil {
 		return engine.EvalResult{}, err
 	}
 	ctrl := make([]uint32, 4)
-	if err := Download(ctrl, e.b.evalCtrl, 0); err != nil {
+	if err := vulkan.Download(ctrl, e.b.evalCtrl, 0); err != nil {
 		return engine.EvalResult{}, err
 	}
 	n := e.cfg.Test.N

@@ -8,27 +8,28 @@ import (
 	"vkcnn/engine"
 	"vkcnn/mnist"
 	"vkcnn/model"
+	"vkcnn/vulkan"
 )
 
 // bufs are the engine's device buffers. rows = max(batch, eval batch) samples.
 type bufs struct {
-	trainImages, trainLabels   *Buffer // pixels packed 4 per word; labels as int
-	testImages, testLabels     *Buffer
-	evalOrder                  *Buffer // 0..testN−1
-	order, lrs, ctrl, stepLoss *Buffer // the training epoch's state
-	evalCtrl, evalLoss         *Buffer // the evaluation's
-	params, grads, vel         *Buffer // every tensor at its paramSlot
-	acts, dActs                []*Buffer
-	argmax                     []*Buffer // per layer, max-pool only
-	labels, loss, correct      *Buffer   // per sample of a step
+	trainImages, trainLabels   *vulkan.Buffer // pixels packed 4 per word; labels as int
+	testImages, testLabels     *vulkan.Buffer
+	evalOrder                  *vulkan.Buffer // 0..testN−1
+	order, lrs, ctrl, stepLoss *vulkan.Buffer // the training epoch's state
+	evalCtrl, evalLoss         *vulkan.Buffer // the evaluation's
+	params, grads, vel         *vulkan.Buffer // every tensor at its paramSlot
+	acts, dActs                []*vulkan.Buffer
+	argmax                     []*vulkan.Buffer // per layer, max-pool only
+	labels, loss, correct      *vulkan.Buffer   // per sample of a step
 }
 
 // kernels are the engine's bound kernels, made once.
 type kernels struct {
 	layers                         []layerKernels
-	trainGather, evalGather        *Binding
-	softmax, trainStats, evalStats *Binding
-	sgd, advance                   *Binding
+	trainGather, evalGather        *binding
+	softmax, trainStats, evalStats *binding
+	sgd, advance                   *binding
 }
 
 // layerKernels are one layer's forward and backward bindings (nil where not needed).
@@ -40,8 +41,8 @@ type kernels struct {
 // gradient by act'(x) from its own input x (dAct), so the conv/dense backward reads the
 // gradient of its pre-activation output as is.
 type layerKernels struct {
-	fwd, bwdData *Binding
-	bwdParams    map[string]*Binding
+	fwd, bwdData *binding
+	bwdParams    map[string]*binding
 	act, dAct    act
 	fused        bool
 }
@@ -52,13 +53,13 @@ type builder struct {
 	err error
 }
 
-func (b *builder) buffer(what string, bytes int) *Buffer {
+func (b *builder) buffer(what string, bytes int) *vulkan.Buffer {
 	if b.err != nil {
 		return nil
 	}
-	buf, err := b.e.d.NewBuffer(max(bytes, 4), DeviceLocal)
+	buf, err := b.e.d.NewBuffer(max(bytes, 4), vulkan.DeviceLocal)
 	if err != nil {
-		if errors.Is(err, ErrOutOfDeviceMemory) {
+		if errors.Is(err, vulkan.ErrOutOfDeviceMemory) {
 			err = fmt.Errorf("batch %d: %w (try a smaller -batch)", b.e.cfg.Batch, err)
 		}
 		b.err = fmt.Errorf("gpu: %s (%d bytes) on %s: %w", what, bytes, b.e.d.Name(), err)
@@ -66,25 +67,25 @@ func (b *builder) buffer(what string, bytes int) *Buffer {
 	return buf
 }
 
-func (b *builder) bind(name string, ranges ...Range) *Binding {
+func (b *builder) bind(name string, ranges ...vulkan.Range) *binding {
 	if b.err != nil {
 		return nil
 	}
-	k, err := b.e.d.Kernel(name, b.e.workgroup(name))
+	k, err := kernel(b.e.d, name, b.e.workgroup(name))
 	if err != nil {
 		b.err = err
 		return nil
 	}
-	bd, err := k.Bind(ranges...)
+	bd, err := bind(k, ranges...)
 	if err != nil {
 		b.err = err
 	}
 	return bd
 }
 
-func (b *builder) upload(buf *Buffer, data []uint32) {
+func (b *builder) upload(buf *vulkan.Buffer, data []uint32) {
 	if b.err == nil {
-		b.err = Upload(buf, 0, data)
+		b.err = vulkan.Upload(buf, 0, data)
 	}
 }
 
@@ -135,7 +136,7 @@ func (e *Engine) build() error {
 			B.acts = append(B.acts, b.buffer(what, 4*rows*l.Out.Len()))
 			B.dActs = append(B.dActs, b.buffer(what+" gradient", 4*rows*l.Out.Len()))
 		}
-		var am *Buffer
+		var am *vulkan.Buffer
 		if l.Kind == model.MaxPool {
 			am = b.buffer(what+" argmax", 4*rows*l.Out.Len())
 		}
@@ -160,8 +161,8 @@ func (e *Engine) build() error {
 	if b.err != nil {
 		return b.err
 	}
-	if err := e.d.oneShot(func(c *Commands) {
-		for _, buf := range []*Buffer{B.params, B.grads, B.vel} {
+	if err := e.d.OneShot(func(c *vulkan.Commands) {
+		for _, buf := range []*vulkan.Buffer{B.params, B.grads, B.vel} {
 			c.Fill(buf.All(), 0)
 		}
 	}); err != nil {
@@ -211,7 +212,7 @@ func labelWords(d *mnist.Dataset) []uint32 {
 	return w
 }
 
-func (e *Engine) paramRange(buf *Buffer, tensor int) Range {
+func (e *Engine) paramRange(buf *vulkan.Buffer, tensor int) vulkan.Range {
 	s := e.params[tensor]
 	return buf.Range(4*s.offset, 4*s.size)
 }
@@ -259,7 +260,7 @@ func (e *Engine) bindKernels(b *builder) {
 		if lk.act != actNone {
 			o = i + 2
 		}
-		x, y, dx, dy := B.acts[i].All(), B.acts[o].All(), Range{}, B.dActs[o].All()
+		x, y, dx, dy := B.acts[i].All(), B.acts[o].All(), vulkan.Range{}, B.dActs[o].All()
 		grad := a.NeedsInputGrad(i)
 		if grad {
 			dx = B.dActs[i].All()
@@ -275,7 +276,7 @@ func (e *Engine) bindKernels(b *builder) {
 				prefix, bwdParams = "dense", []string{"dense_backward_weights"}
 			}
 			lk.fwd = b.bind(prefix+"_forward", y, x, w, bias)
-			lk.bwdParams = map[string]*Binding{}
+			lk.bwdParams = map[string]*binding{}
 			for _, name := range bwdParams {
 				lk.bwdParams[name] = b.bind(name, dw, db, dy, x)
 			}

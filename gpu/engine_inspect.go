@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"vkcnn/engine"
+	"vkcnn/vulkan"
 )
 
 var _ engine.Inspector = (*Engine)(nil)
@@ -29,13 +30,14 @@ func (e *Engine) Gradient(idx []int32, step int) (engine.StepState, error) {
 	if step < 0 || uint64(step) > math.MaxUint32 {
 		return engine.StepState{}, fmt.Errorf("gpu: step %d out of range", step)
 	}
-	if err := Upload(e.b.order, 0, idx); err != nil {
+	if err := vulkan.Upload(e.b.order, 0, idx); err != nil {
 		return engine.StepState{}, err
 	}
-	if err := Upload(e.b.ctrl, 0, []uint32{0, uint32(step), 0, 0}); err != nil {
+	if err := vulkan.Upload(e.b.ctrl, 0, []uint32{0, uint32(step), 0, 0}); err != nil {
 		return engine.StepState{}, err
 	}
-	err := e.d.oneShot(func(c *Commands) {
+	err := e.d.OneShot(func(vc *vulkan.Commands) {
+		c := &recorder{Commands: vc}
 		c.TransferToCompute()
 		c.Barrier()
 		c.record(e.k.trainGather, gatherCall(stride, count, e.arch.Input.Len(), 0))
@@ -51,16 +53,16 @@ func (e *Engine) Gradient(idx []int32, step int) (engine.StepState, error) {
 		return engine.StepState{}, fmt.Errorf("gpu: gradient: %w", err)
 	}
 	st := engine.StepState{Logits: make([]float32, count*e.arch.Classes)}
-	if err := Download(st.Logits, e.b.acts[len(e.arch.Layers)], 0); err != nil {
+	if err := vulkan.Download(st.Logits, e.b.acts[len(e.arch.Layers)], 0); err != nil {
 		return engine.StepState{}, err
 	}
 	loss := make([]float32, 1)
-	if err := Download(loss, e.b.stepLoss, 0); err != nil {
+	if err := vulkan.Download(loss, e.b.stepLoss, 0); err != nil {
 		return engine.StepState{}, err
 	}
 	st.Loss = loss[0]
 	flat := make([]float32, e.nParams)
-	if err := Download(flat, e.b.grads, 0); err != nil {
+	if err := vulkan.Download(flat, e.b.grads, 0); err != nil {
 		return engine.StepState{}, err
 	}
 	st.Grad = e.arch.NewParams()

@@ -3,11 +3,13 @@ package gpu
 import (
 	"fmt"
 	"sort"
+
+	"vkcnn/vulkan"
 )
 
 // profile collects the ops of a recorded step and the timestamp pool written after each.
 type profile struct {
-	q   *QueryPool
+	q   *vulkan.QueryPool
 	ops []string
 }
 
@@ -29,13 +31,13 @@ func (e *Engine) Profile(reps int) ([]OpTime, float64, error) {
 	for i := range order {
 		order[i] = int32(i)
 	}
-	if err := Upload(e.b.order, 0, order); err != nil {
+	if err := vulkan.Upload(e.b.order, 0, order); err != nil {
 		return nil, 0, err
 	}
-	if err := Upload(e.b.lrs, 0, make([]float32, e.steps)); err != nil {
+	if err := vulkan.Upload(e.b.lrs, 0, make([]float32, e.steps)); err != nil {
 		return nil, 0, err
 	}
-	if err := Upload(e.b.ctrl, 0, make([]uint32, 4)); err != nil {
+	if err := vulkan.Upload(e.b.ctrl, 0, make([]uint32, 4)); err != nil {
 		return nil, 0, err
 	}
 	q, err := e.d.NewTimestamps(3*len(e.arch.Layers) + 8)
@@ -44,11 +46,12 @@ func (e *Engine) Profile(reps int) ([]OpTime, float64, error) {
 	}
 	defer q.Destroy()
 	p := &profile{q: q}
-	c, err := e.d.NewCommands(true)
+	vc, err := e.d.NewCommands(true)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer c.Destroy()
+	defer vc.Destroy()
+	c := &recorder{Commands: vc, prof: p}
 	if err := c.Begin(); err != nil {
 		return nil, 0, err
 	}
@@ -56,7 +59,6 @@ func (e *Engine) Profile(reps int) ([]OpTime, float64, error) {
 	c.Barrier()
 	c.ResetTimestamps(q)
 	c.Timestamp(q, 0)
-	c.prof = p
 	e.recordTrainStep(c, 0, bs)
 	c.prof = nil
 	for i := len(p.ops) + 1; i < q.Len(); i++ { // every query must be written to be read back
@@ -69,7 +71,7 @@ func (e *Engine) Profile(reps int) ([]OpTime, float64, error) {
 	perOp := map[string]*OpTime{}
 	total := 0.0
 	for r := 0; r < reps; r++ {
-		if err := e.d.Submit(c); err != nil {
+		if err := e.d.Submit(vc); err != nil {
 			return nil, 0, fmt.Errorf("gpu: profiling: %w", err)
 		}
 		ns, err := q.Times()
@@ -89,7 +91,7 @@ func (e *Engine) Profile(reps int) ([]OpTime, float64, error) {
 		}
 		total += (ns[len(p.ops)] - ns[0]) / 1e3 / float64(reps)
 	}
-	if err := e.d.oneShot(func(c *Commands) { c.Fill(e.b.vel.All(), 0) }); err != nil {
+	if err := e.d.OneShot(func(c *vulkan.Commands) { c.Fill(e.b.vel.All(), 0) }); err != nil {
 		return nil, 0, err
 	}
 	times := make([]OpTime, 0, len(perOp))

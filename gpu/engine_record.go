@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"vkcnn/model"
+	"vkcnn/vulkan"
 )
 
 // maxChunkSteps bounds the steps recorded into the replayed chunk buffer.
@@ -17,7 +18,7 @@ func (e *Engine) record() error {
 
 	var err error
 	if e.chunks > 0 {
-		if e.chunk, err = e.recordBuffer(func(c *Commands) {
+		if e.chunk, err = e.recordBuffer(func(c *recorder) {
 			for s := 0; s < e.chunkSteps; s++ {
 				e.recordTrainStep(c, s, bs)
 			}
@@ -28,7 +29,7 @@ func (e *Engine) record() error {
 		}
 	}
 	if tailFull > 0 || rem > 0 {
-		if e.tail, err = e.recordBuffer(func(c *Commands) {
+		if e.tail, err = e.recordBuffer(func(c *recorder) {
 			for s := 0; s < tailFull; s++ {
 				e.recordTrainStep(c, s, bs)
 			}
@@ -39,7 +40,7 @@ func (e *Engine) record() error {
 			return err
 		}
 	}
-	e.eval, err = e.recordBuffer(func(c *Commands) {
+	e.eval, err = e.recordBuffer(func(c *recorder) {
 		c.Fill(e.b.evalCtrl.All(), 0)
 		c.TransferToCompute()
 		tn := e.cfg.Test.N
@@ -52,7 +53,7 @@ func (e *Engine) record() error {
 
 // recordBuffer records a reusable command buffer that starts by ordering itself after
 // everything submitted before it (uploads, fills and earlier dispatches).
-func (e *Engine) recordBuffer(body func(c *Commands)) (*Commands, error) {
+func (e *Engine) recordBuffer(body func(c *recorder)) (*vulkan.Commands, error) {
 	c, err := e.d.NewCommands(true)
 	if err != nil {
 		return nil, err
@@ -62,7 +63,7 @@ func (e *Engine) recordBuffer(body func(c *Commands)) (*Commands, error) {
 	}
 	c.TransferToCompute()
 	c.Barrier()
-	body(c)
+	body(&recorder{Commands: c})
 	c.ComputeToTransfer()
 	return c, c.End()
 }
@@ -71,7 +72,7 @@ func (e *Engine) recordBuffer(body func(c *Commands)) (*Commands, error) {
 // forward, loss, step statistics, backward, update. The update needs no barrier of its own:
 // the next step's first barrier (after gather, which touches neither weights nor
 // momentum) orders it before the forward pass that reads the weights.
-func (e *Engine) recordTrainStep(c *Commands, off, count int) {
+func (e *Engine) recordTrainStep(c *recorder, off, count int) {
 	// The stride of the order per step is the batch; a batch larger than the set has a
 	// single step, so min(Batch, N) is the same stride and always fits 32 bits.
 	c.record(e.k.trainGather, gatherCall(min(e.cfg.Batch, e.cfg.Train.N), count, e.arch.Input.Len(), off))
@@ -85,7 +86,7 @@ func (e *Engine) recordTrainStep(c *Commands, off, count int) {
 }
 
 // recordEvalStep records evaluation step off over count test samples.
-func (e *Engine) recordEvalStep(c *Commands, off, count int) {
+func (e *Engine) recordEvalStep(c *recorder, off, count int) {
 	c.record(e.k.evalGather, gatherCall(e.evalBatch, count, e.arch.Input.Len(), off))
 	c.Barrier()
 	e.recordForward(c, count, off, false)
@@ -95,7 +96,7 @@ func (e *Engine) recordEvalStep(c *Commands, off, count int) {
 	c.Barrier()
 }
 
-func (e *Engine) recordForward(c *Commands, n, off int, training bool) {
+func (e *Engine) recordForward(c *recorder, n, off int, training bool) {
 	for i := range e.arch.Layers {
 		l := &e.arch.Layers[i]
 		lk := e.k.layers[i]
@@ -127,7 +128,7 @@ func (e *Engine) recordForward(c *Commands, n, off int, training bool) {
 // recordBackward records the layers' backward ops, last first, a barrier after each
 // layer that recorded any. A fused activation records nothing: the layer after it applies
 // its derivative (dAct) and the layer before reads the result directly.
-func (e *Engine) recordBackward(c *Commands, n, off int) {
+func (e *Engine) recordBackward(c *recorder, n, off int) {
 	for i := len(e.arch.Layers) - 1; i >= 0; i-- {
 		l := &e.arch.Layers[i]
 		lk := e.k.layers[i]

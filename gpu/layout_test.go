@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"vkcnn/shaders"
+	"vkcnn/vulkan"
 )
 
 // shaderInterfaces lists every shader with what the host gives it: the Go struct that
@@ -51,7 +52,7 @@ var shaderInterfaces = map[string]struct {
 // description (for GLSL, the type only).
 type field struct {
 	name string
-	m    member
+	m    vulkan.Member
 }
 
 // goFields lists v's struct fields in memory order, embedded structs flattened, each with
@@ -70,7 +71,7 @@ func goFields(v any) []field {
 			if typ == "" {
 				typ = "other"
 			}
-			out = append(out, field{f.Name, member{offset: int(base + f.Offset), size: int(f.Type.Size()), typ: typ}})
+			out = append(out, field{f.Name, vulkan.Member{Offset: int(base + f.Offset), Size: int(f.Type.Size()), Type: typ}})
 		}
 	}
 	walk(reflect.TypeOf(v), 0)
@@ -95,7 +96,7 @@ func glslBlock(t *testing.T, path, pattern string) []field {
 			continue
 		}
 		for _, name := range words[1:] {
-			out = append(out, field{name, member{typ: words[0]}})
+			out = append(out, field{name, vulkan.Member{Type: words[0]}})
 		}
 	}
 	return out
@@ -103,7 +104,7 @@ func glslBlock(t *testing.T, path, pattern string) []field {
 
 // checkBlock compares a block's members as the SPIR-V has them (offsets and types), as the
 // GLSL declares them (names and types) and as the Go struct lays them out, member by member.
-func checkBlock(t *testing.T, what string, spv []member, glsl, goStruct []field) {
+func checkBlock(t *testing.T, what string, spv []vulkan.Member, glsl, goStruct []field) {
 	t.Helper()
 	if !assert.Equal(t, len(spv), len(goStruct), "%s: SPIR-V members vs Go fields", what) ||
 		!assert.Equal(t, len(glsl), len(goStruct), "%s: GLSL members vs Go fields", what) {
@@ -111,8 +112,8 @@ func checkBlock(t *testing.T, what string, spv []member, glsl, goStruct []field)
 	}
 	for i, g := range goStruct {
 		assert.Equal(t, spv[i].String(), g.m.String(), "%s member %d: SPIR-V vs Go field %s", what, i, g.name)
-		assert.True(t, strings.EqualFold(glsl[i].name, g.name), "%s member %d: GLSL %s %s vs Go field %s", what, i, glsl[i].m.typ, glsl[i].name, g.name)
-		assert.Equal(t, glsl[i].m.typ, g.m.typ, "%s member %d (%s): GLSL vs Go type", what, i, g.name)
+		assert.True(t, strings.EqualFold(glsl[i].name, g.name), "%s member %d: GLSL %s %s vs Go field %s", what, i, glsl[i].m.Type, glsl[i].name, g.name)
+		assert.Equal(t, glsl[i].m.Type, g.m.Type, "%s member %d (%s): GLSL vs Go type", what, i, g.name)
 	}
 }
 
@@ -135,33 +136,18 @@ func TestPushConstantsMatchShaders(t *testing.T) {
 		}
 		code, err := fs.ReadFile(shaders.FS, f)
 		require.NoError(t, err)
-		l, err := reflectSPIRV(name, code)
+		l, err := vulkan.Reflect(name, code)
 		require.NoError(t, err, name)
 		glsl := glslBlock(t, "../shaders/"+name+".comp", `layout\(push_constant\)\s*uniform\s+\w+\s*\{([^}]*)\}`)
-		checkBlock(t, name+" push constants", l.push, glsl, goFields(want.push))
-		assert.Equal(t, int(reflect.TypeOf(want.push).Size()), l.pushSize, "%s push-constant block size", name)
-		assert.Equal(t, want.bindings, l.bindings, "%s bindings", name)
+		checkBlock(t, name+" push constants", l.Push, glsl, goFields(want.push))
+		assert.Equal(t, int(reflect.TypeOf(want.push).Size()), l.PushSize, "%s push-constant block size", name)
+		assert.Equal(t, want.bindings, l.Bindings, "%s bindings", name)
 		if want.control >= 0 {
-			checkBlock(t, fmt.Sprintf("%s Control (binding %d)", name, want.control), l.blocks[want.control], ctrlGLSL, goFields(Control{}))
+			checkBlock(t, fmt.Sprintf("%s Control (binding %d)", name, want.control), l.Blocks[want.control], ctrlGLSL, goFields(Control{}))
 		}
 	}
 	for name := range shaderInterfaces {
 		assert.True(t, seen[name], "%s.spv is not embedded", name)
 	}
 	assert.Equal(t, ControlSize, int(unsafe.Sizeof(Control{})))
-}
-
-func TestReflectRejectsNonScalarPush(t *testing.T) {
-	// A minimal module: header + OpTypeVector-free struct of a 64-bit float member.
-	w := []uint32{spirvMagic, 0x00010300, 0, 100, 0,
-		3<<16 | opTypeFloat, 1, 64, // %1 = OpTypeFloat 64
-		3<<16 | opTypeStruct, 2, 1, // %2 = OpTypeStruct %1
-		5<<16 | opMemberDecorate, 2, 0, decorationOffset, 0,
-		4<<16 | opTypePointer, 3, storagePushConst, 2,
-		4<<16 | opVariable, 3, 4, storagePushConst,
-	}
-	code := unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), 4*len(w))
-	_, err := reflectSPIRV("wide", code)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "not a 32-bit scalar")
 }

@@ -3,6 +3,8 @@ package gpu
 import (
 	"fmt"
 	"unsafe"
+
+	"vkcnn/vulkan"
 )
 
 // Ops runs each op of the internal/optest.Ops contract as one dispatch on a Device: every
@@ -14,13 +16,15 @@ import (
 // holding a sentinel that are checked after the dispatch, so that a shader writing past
 // the end of an output is an error.
 type Ops struct {
-	d *Device
+	d *vulkan.Device
 	// WG is the workgroup size the shaders are built for (default 64).
 	WG int
+	// extra holds SPIR-V, by shader name, of shaders that are not embedded (a test's).
+	extra map[string][]byte
 }
 
 // NewOps returns the ops of d with workgroup size 64.
-func NewOps(d *Device) *Ops { return &Ops{d: d, WG: 64} }
+func NewOps(d *vulkan.Device) *Ops { return &Ops{d: d, WG: 64} }
 
 // guardWords is the number of sentinel words after every output.
 const guardWords = 16
@@ -41,32 +45,56 @@ type arg struct {
 	inout bool // written and read: uploaded before, downloaded after
 }
 
-func input[T Elem](name string, s []T) arg  { return arg{name: name, data: asBytes(s)} }
-func output[T Elem](name string, s []T) arg { return arg{name: name, data: asBytes(s), out: true} }
-func inout[T Elem](name string, s []T) arg {
+func input[T vulkan.Elem](name string, s []T) arg { return arg{name: name, data: asBytes(s)} }
+func output[T vulkan.Elem](name string, s []T) arg {
+	return arg{name: name, data: asBytes(s), out: true}
+}
+func inout[T vulkan.Elem](name string, s []T) arg {
 	return arg{name: name, data: asBytes(s), out: true, inout: true}
+}
+
+// asBytes views 4-byte elements as bytes.
+func asBytes[T vulkan.Elem](s []T) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*4)
+}
+
+// asWords views bytes (a multiple of 4 of them) as 32-bit words.
+func asWords(b []byte) []uint32 {
+	if len(b) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*uint32)(unsafe.Pointer(&b[0])), len(b)/4)
 }
 
 // run executes op over args (in binding order).
 func (o *Ops) run(op call, args ...arg) error {
 	d, name := o.d, op.name
-	k, err := d.Kernel(name, o.WG)
+	var k *vulkan.Kernel
+	var err error
+	if code, ok := o.extra[name]; ok {
+		k, err = d.Kernel(name, code, o.WG)
+	} else {
+		k, err = kernel(d, name, o.WG)
+	}
 	if err != nil {
 		return err
 	}
-	bufs := make([]*Buffer, len(args))
+	bufs := make([]*vulkan.Buffer, len(args))
 	defer func() {
 		for _, b := range bufs {
 			b.Destroy()
 		}
 	}()
-	ranges := make([]Range, len(args))
+	ranges := make([]vulkan.Range, len(args))
 	for i, a := range args {
 		size := len(a.data)
 		if a.out {
 			size += 4 * guardWords
 		}
-		b, err := d.NewBuffer(size, DeviceLocal)
+		b, err := d.NewBuffer(size, vulkan.DeviceLocal)
 		if err != nil {
 			return fmt.Errorf("gpu: %s: buffer %s: %w", name, a.name, err)
 		}
@@ -74,7 +102,7 @@ func (o *Ops) run(op call, args ...arg) error {
 		init := a.data
 		if a.out {
 			init = make([]byte, size)
-			words := unsafe.Slice((*uint32)(unsafe.Pointer(&init[0])), size/4)
+			words := asWords(init)
 			for j := range words {
 				words[j] = poisonBits
 				if j*4 >= len(a.data) {
@@ -85,17 +113,17 @@ func (o *Ops) run(op call, args ...arg) error {
 				copy(init, a.data)
 			}
 		}
-		if err := b.write(0, init); err != nil {
+		if err := vulkan.Upload(b, 0, asWords(init)); err != nil {
 			return fmt.Errorf("gpu: %s: uploading %s: %w", name, a.name, err)
 		}
 		ranges[i] = b.All()
 	}
-	bind, err := k.Bind(ranges...)
+	b, err := bind(k, ranges...)
 	if err != nil {
 		return err
 	}
-	defer bind.Free()
-	err = d.oneShot(func(c *Commands) { c.record(bind, op) })
+	defer b.Free()
+	err = d.OneShot(func(c *vulkan.Commands) { (&recorder{Commands: c}).record(b, op) })
 	if err != nil {
 		return fmt.Errorf("gpu: %s: %w", name, err)
 	}
@@ -104,7 +132,7 @@ func (o *Ops) run(op call, args ...arg) error {
 			continue
 		}
 		back := make([]byte, bufs[i].Size())
-		if err := bufs[i].read(back, 0); err != nil {
+		if err := vulkan.Download(asWords(back), bufs[i], 0); err != nil {
 			return fmt.Errorf("gpu: %s: downloading %s: %w", name, a.name, err)
 		}
 		guard := unsafe.Slice((*uint32)(unsafe.Pointer(&back[len(a.data)])), guardWords)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"vkcnn/model"
+	"vkcnn/vulkan"
 )
 
 // DropoutForward runs dropout_forward.comp with a Control buffer whose step fields make the
@@ -40,7 +41,7 @@ func (o *Ops) dropoutBackwardAct(dIn, dOut, x []float32, d model.DropoutParams, 
 
 // controlArg is a Control value as a read-only buffer argument.
 func controlArg(c *Control) arg {
-	return arg{name: "ctrl", data: Bytes(c)}
+	return arg{name: "ctrl", data: vulkan.Bytes(c)}
 }
 
 // SoftmaxCrossEntropy runs softmax_cross_entropy.comp, one thread per sample: logits (N,K),

@@ -4,8 +4,8 @@ import "vkcnn/model"
 
 // The push-constant blocks of the shaders, one Go struct per block with the same fields in
 // the same order, all 32-bit (TestPushConstantsMatchShaders checks each field's offset and
-// type against the SPIR-V and its name against the GLSL). Pass them to Commands.Dispatch as
-// Bytes(&p).
+// type against the SPIR-V and its name against the GLSL). Pass them to vulkan.Commands.Dispatch as
+// vulkan.Bytes(&p).
 
 // nParams is the block of relu_forward, relu_backward, sigmoid_forward, sigmoid_backward:
 // `uint n`.

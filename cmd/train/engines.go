@@ -7,12 +7,13 @@ import (
 	"vkcnn/cpu"
 	"vkcnn/engine"
 	"vkcnn/gpu"
+	"vkcnn/vulkan"
 )
 
-// openGPU builds the Vulkan engine on device index (gpu.Auto: the best one), accepting a
+// openGPU builds the Vulkan engine on device index (vulkan.Auto: the best one), accepting a
 // CPU implementation of Vulkan (lavapipe) only when allowCPU.
 func openGPU(cfg engine.Config, index int, allowCPU bool) (engine.Engine, error) {
-	e, err := gpu.NewEngine(cfg, gpu.EngineOptions{Device: gpu.Options{Index: index, AllowCPU: allowCPU}})
+	e, err := gpu.NewEngine(cfg, gpu.EngineOptions{Device: vulkan.Options{Index: index, AllowCPU: allowCPU}})
 	if err != nil {
 		return nil, err // not a typed nil in the interface
 	}

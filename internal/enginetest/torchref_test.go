@@ -13,6 +13,7 @@ import (
 	"vkcnn/cpu"
 	"vkcnn/engine"
 	"vkcnn/gpu"
+	"vkcnn/internal/gputest"
 	"vkcnn/mnist"
 	"vkcnn/model"
 )
@@ -205,8 +206,8 @@ func TestTorchReference(t *testing.T) {
 }
 
 // newEngine builds a cpu or gpu engine for cfg. The GPU engine runs under the validation
-// layer (any message fails the test) and skips without a Vulkan device, unless
-// VKCNN_REQUIRE_GPU=1.
+// layer (any message fails the test); it skips only when there is no Vulkan device
+// (vulkan.ErrNoDevice), and fails then too under VKCNN_REQUIRE_GPU=1 (see gputest.Need).
 func newEngine(t *testing.T, kind string, cfg engine.Config) engine.Engine {
 	t.Helper()
 	if kind == "cpu" {
@@ -214,14 +215,8 @@ func newEngine(t *testing.T, kind string, cfg engine.Config) engine.Engine {
 		require.NoError(t, err)
 		return e
 	}
-	if devs, err := gpu.Devices(); err != nil || len(devs) == 0 {
-		if os.Getenv("VKCNN_REQUIRE_GPU") == "1" {
-			t.Fatalf("no Vulkan device (VKCNN_REQUIRE_GPU=1): %v", err)
-		}
-		t.Skipf("no Vulkan device: %v", err)
-	}
-	e, err := gpu.NewEngine(cfg, gpu.EngineOptions{Device: gpu.Options{Index: gpu.Auto, AllowCPU: true, Validation: true}})
-	require.NoError(t, err)
+	e, err := gpu.NewEngine(cfg, gpu.EngineOptions{Device: gputest.Options()})
+	gputest.Need(t, err)
 	t.Cleanup(func() {
 		d := e.Vulkan()
 		msgs := d.ValidationMessages()

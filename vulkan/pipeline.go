@@ -1,4 +1,4 @@
-package gpu
+package vulkan
 
 // #include <stdint.h>
 // #include <stdlib.h>
@@ -7,12 +7,9 @@ import "C"
 
 import (
 	"fmt"
-	"io/fs"
 	"unsafe"
 
 	vk "github.com/vulkan-go/vulkan"
-
-	"vkcnn/shaders"
 )
 
 // spirvMagic is the first word of every SPIR-V module.
@@ -24,7 +21,7 @@ const spirvMagic = 0x07230203
 // destroyed by its Close.
 type Kernel struct {
 	d        *Device
-	Name     string // shader name without extension, e.g. "relu_forward"
+	Name     string // the shader's name, e.g. "relu_forward"
 	WG       int    // workgroup size (specialization constant 0)
 	Bindings int
 	PushSize int
@@ -40,43 +37,31 @@ type kernelKey struct {
 	wg   int
 }
 
-// Kernel returns the pipeline for shaders/<name>.spv (embedded in the binary) with
-// workgroup size wg, creating it on first use. The number of bindings and the push-constant
-// size are read from the SPIR-V.
-func (d *Device) Kernel(name string, wg int) (*Kernel, error) {
-	if k, ok := d.kernels[kernelKey{name, wg}]; ok {
-		return k, nil
-	}
-	code, err := fs.ReadFile(shaders.FS, name+".spv")
-	if err != nil {
-		return nil, fmt.Errorf("gpu: shader %s.spv is not embedded (run make shaders): %w", name, err)
-	}
-	return d.KernelFromSPIRV(name, code, wg)
-}
-
-// KernelFromSPIRV is Kernel with the SPIR-V given instead of read from the embedded
-// shaders; the cache is keyed by name and wg all the same.
-func (d *Device) KernelFromSPIRV(name string, code []byte, wg int) (*Kernel, error) {
+// Kernel returns the compute pipeline of the SPIR-V module code, named name in errors
+// and in the cache, with workgroup size wg (specialization constant 0), creating it on
+// first use; later calls with the same name and wg return the cached pipeline and do not
+// read code. The number of bindings and the push-constant size are read from the SPIR-V.
+func (d *Device) Kernel(name string, code []byte, wg int) (*Kernel, error) {
 	key := kernelKey{name, wg}
 	if k, ok := d.kernels[key]; ok {
 		return k, nil
 	}
-	l, err := reflectSPIRV(name, code)
+	l, err := Reflect(name, code)
 	if err != nil {
 		return nil, err
 	}
 	lim := d.Limits
 	if wg <= 0 || wg > int(lim.MaxComputeWorkGroupSize[0]) || wg > int(lim.MaxComputeWorkGroupInvocations) {
-		return nil, fmt.Errorf("gpu: shader %s: workgroup size %d outside 1..%d on %q", name, wg,
+		return nil, fmt.Errorf("vulkan: shader %s: workgroup size %d outside 1..%d on %q", name, wg,
 			min(lim.MaxComputeWorkGroupSize[0], lim.MaxComputeWorkGroupInvocations), d.info.Name)
 	}
-	if l.pushSize > int(lim.MaxPushConstantsSize) {
-		return nil, fmt.Errorf("gpu: shader %s: push-constant block of %d bytes (device allows %d)", name, l.pushSize, lim.MaxPushConstantsSize)
+	if l.PushSize > int(lim.MaxPushConstantsSize) {
+		return nil, fmt.Errorf("vulkan: shader %s: push-constant block of %d bytes (device allows %d)", name, l.PushSize, lim.MaxPushConstantsSize)
 	}
-	k := &Kernel{d: d, Name: name, WG: wg, Bindings: l.bindings, PushSize: l.pushSize}
+	k := &Kernel{d: d, Name: name, WG: wg, Bindings: l.Bindings, PushSize: l.PushSize}
 	if err := k.create(code); err != nil {
 		k.destroy()
-		return nil, fmt.Errorf("gpu: shader %s: %w", name, err)
+		return nil, fmt.Errorf("vulkan: shader %s: %w", name, err)
 	}
 	d.kernels[key] = k
 	return k, nil
@@ -251,26 +236,26 @@ func (d *Device) allocateSet(dsl vk.DescriptorSetLayout) (vk.DescriptorSet, vk.D
 // the whole buffer from its offset.
 func (k *Kernel) Bind(ranges ...Range) (*Binding, error) {
 	if len(ranges) != k.Bindings {
-		panic("gpu: Bind got a different number of ranges than the kernel has bindings")
+		panic("vulkan: Bind got a different number of ranges than the kernel has bindings")
 	}
 	d := k.d
 	infos := make([]vk.DescriptorBufferInfo, len(ranges))
 	for i, r := range ranges {
 		if r.Offset%int(d.Limits.MinStorageBufferOffsetAlignment) != 0 {
-			return nil, fmt.Errorf("gpu: %s binding %d: offset %d is not a multiple of minStorageBufferOffsetAlignment %d", k.Name, i, r.Offset, d.Limits.MinStorageBufferOffsetAlignment)
+			return nil, fmt.Errorf("vulkan: %s binding %d: offset %d is not a multiple of minStorageBufferOffsetAlignment %d", k.Name, i, r.Offset, d.Limits.MinStorageBufferOffsetAlignment)
 		}
 		size := r.Size
 		if size == 0 {
 			size = max(r.Buf.size-r.Offset, 4)
 		}
 		if size > int(d.Limits.MaxStorageBufferRange) {
-			return nil, fmt.Errorf("gpu: %s binding %d: %d bytes exceed maxStorageBufferRange %d of %q", k.Name, i, size, d.Limits.MaxStorageBufferRange, d.info.Name)
+			return nil, fmt.Errorf("vulkan: %s binding %d: %d bytes exceed maxStorageBufferRange %d of %q", k.Name, i, size, d.Limits.MaxStorageBufferRange, d.info.Name)
 		}
 		infos[i] = vk.DescriptorBufferInfo{Buffer: r.Buf.buf, Offset: vk.DeviceSize(r.Offset), Range: vk.DeviceSize(size)}
 	}
 	set, pool, err := d.allocateSet(k.dsl)
 	if err != nil {
-		return nil, fmt.Errorf("gpu: %s: %w", k.Name, err)
+		return nil, fmt.Errorf("vulkan: %s: %w", k.Name, err)
 	}
 	writes := make([]vk.WriteDescriptorSet, len(infos))
 	for i := range infos {

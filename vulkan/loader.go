@@ -1,4 +1,4 @@
-package gpu
+package vulkan
 
 /*
 #cgo LDFLAGS: -ldl

@@ -1,4 +1,4 @@
-package gpu
+package vulkan
 
 /*
 #include <stdint.h>

@@ -1,4 +1,4 @@
-package gpu
+package vulkan_test
 
 import (
 	"strings"
@@ -7,11 +7,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	vk "github.com/vulkan-go/vulkan"
+
+	"vkcnn/internal/gputest"
+	"vkcnn/vulkan"
 )
 
 // The layer must really be on: an invalid call is reported.
 func TestValidationReportsInvalidUsage(t *testing.T) {
-	d := openOrSkip(t, testOptions())
+	d := gputest.Open(t, gputest.Options())
 	defer d.Close()
 	info := vk.BufferCreateInfo{
 		SType:       vk.StructureTypeBufferCreateInfo,
@@ -20,8 +23,8 @@ func TestValidationReportsInvalidUsage(t *testing.T) {
 		SharingMode: vk.SharingModeExclusive,
 	}
 	var buf vk.Buffer
-	if vk.CreateBuffer(d.dev, &info, nil, &buf) == vk.Success {
-		vk.DestroyBuffer(d.dev, buf, nil)
+	if vk.CreateBuffer(d.Raw(), &info, nil, &buf) == vk.Success {
+		vk.DestroyBuffer(d.Raw(), buf, nil)
 	}
 	msgs := d.ValidationMessages()
 	require.NotEmpty(t, msgs)
@@ -32,26 +35,25 @@ func TestValidationReportsInvalidUsage(t *testing.T) {
 // Synchronization validation must be on: a dispatch reading what the one before it wrote,
 // with no barrier between them, is a read-after-write hazard.
 func TestValidationReportsMissingBarrier(t *testing.T) {
-	d := openOrSkip(t, testOptions())
+	d := gputest.Open(t, gputest.Options())
 	defer d.Close()
-	k, err := d.Kernel("relu_forward", 64)
+	k := kernel(t, d, "relu_forward", 64)
+	out, err := d.NewBuffer(256*4, vulkan.DeviceLocal)
 	require.NoError(t, err)
-	out, err := d.NewBuffer(256*4, DeviceLocal)
-	require.NoError(t, err)
-	in, err := d.NewBuffer(256*4, DeviceLocal)
+	in, err := d.NewBuffer(256*4, vulkan.DeviceLocal)
 	require.NoError(t, err)
 	fwd, err := k.Bind(out.All(), in.All())
 	require.NoError(t, err)
 	back, err := k.Bind(in.All(), out.All())
 	require.NoError(t, err)
-	p := nParams{N: 256}
+	p := count{256}
 	record := func(barrier bool) {
-		err := d.oneShot(func(c *Commands) {
-			c.Dispatch(fwd, Bytes(&p), 256)
+		err := d.OneShot(func(c *vulkan.Commands) {
+			c.Dispatch(fwd, vulkan.Bytes(&p), 256)
 			if barrier {
 				c.Barrier()
 			}
-			c.Dispatch(back, Bytes(&p), 256)
+			c.Dispatch(back, vulkan.Bytes(&p), 256)
 		})
 		require.NoError(t, err)
 	}

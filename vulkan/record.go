@@ -1,4 +1,4 @@
-package gpu
+package vulkan
 
 import (
 	"fmt"
@@ -17,7 +17,6 @@ type Commands struct {
 	cb       vk.CommandBuffer
 	reusable bool
 	pipeline vk.Pipeline // bound pipeline while recording, to skip rebinding
-	prof     *profile    // when set, record writes a timestamp after every dispatch
 }
 
 // NewCommands allocates a command buffer; reusable selects record-once-submit-many.
@@ -87,7 +86,7 @@ func (d *Device) Grid(groups int) (x, y uint32) {
 	}
 	rows := (groups + maxX - 1) / maxX
 	if rows > int(d.Limits.MaxComputeWorkGroupCount[1]) {
-		panic("gpu: dispatch larger than the device's 2-D grid")
+		panic("vulkan: dispatch larger than the device's 2-D grid")
 	}
 	return uint32(maxX), uint32(rows)
 }
@@ -105,7 +104,7 @@ func (c *Commands) Dispatch(b *Binding, push []byte, total int) {
 func (c *Commands) DispatchGroups(b *Binding, push []byte, groups int) {
 	k := b.k
 	if len(push) != k.PushSize {
-		panic("gpu: push-constant block size differs from the kernel's")
+		panic("vulkan: push-constant block size differs from the kernel's")
 	}
 	if k.pipeline != c.pipeline {
 		vk.CmdBindPipeline(c.cb, vk.PipelineBindPointCompute, k.pipeline)
@@ -175,7 +174,7 @@ func (c *Commands) ComputeToHost() {
 // Copy records a copy of src.Size bytes from src to dst.
 func (c *Commands) Copy(dst, src Range) {
 	if dst.Size < src.Size {
-		panic("gpu: copy destination smaller than source")
+		panic("vulkan: copy destination smaller than source")
 	}
 	if src.Size == 0 {
 		return
@@ -190,7 +189,7 @@ func (c *Commands) Copy(dst, src Range) {
 // Fill records setting every 32-bit word of dst (offset and size multiples of 4) to v.
 func (c *Commands) Fill(dst Range, v uint32) {
 	if dst.Offset%4 != 0 || dst.Size%4 != 0 {
-		panic("gpu: fill range not a multiple of 4 bytes")
+		panic("vulkan: fill range not a multiple of 4 bytes")
 	}
 	if dst.Size == 0 {
 		return
@@ -288,8 +287,8 @@ func (d *Device) Submit(cs ...*Commands) error {
 	return nil
 }
 
-// oneShot records record into a fresh one-time command buffer, submits it and waits.
-func (d *Device) oneShot(record func(c *Commands)) error {
+// OneShot records record into a fresh one-time command buffer, submits it and waits.
+func (d *Device) OneShot(record func(c *Commands)) error {
 	c, err := d.NewCommands(false)
 	if err != nil {
 		return err
@@ -354,7 +353,7 @@ func (c *Commands) ResetTimestamps(q *QueryPool) {
 // Timestamp records writing query i when all earlier commands have completed.
 func (c *Commands) Timestamp(q *QueryPool, i int) {
 	if i < 0 || i >= q.n {
-		panic("gpu: timestamp index out of range")
+		panic("vulkan: timestamp index out of range")
 	}
 	vk.CmdWriteTimestamp(c.cb, vk.PipelineStageBottomOfPipeBit, q.pool, uint32(i))
 }

@@ -1,4 +1,4 @@
-package gpu
+package vulkan
 
 import (
 	"encoding/binary"
@@ -24,47 +24,48 @@ const (
 	storageStorageBuf = 12
 )
 
-// layout is what a compute shader's SPIR-V says about its interface: the number of
+// Layout is what a compute shader's SPIR-V says about its interface: the number of
 // set-0 buffer bindings (highest binding + 1), the push-constant block's size in bytes and
 // members, and the members of the block bound at each binding.
-type layout struct {
-	bindings, pushSize int
-	push               []member         // the push-constant block, in declaration order
-	blocks             map[int][]member // binding → its buffer block's members
+type Layout struct {
+	Bindings, PushSize int
+	Push               []Member         // the push-constant block, in declaration order
+	Blocks             map[int][]Member // binding → its buffer block's members
 }
 
-// member is one member of a block: its byte offset, its size in bytes (a scalar's; 0 for
+// Member is one member of a block: its byte offset, its size in bytes (a scalar's; 0 for
 // an array or anything else) and its type: "uint", "int", "float", "array" (fixed or
 // runtime) or "other".
-type member struct {
-	offset, size int
-	typ          string
+type Member struct {
+	Offset, Size int
+	Type         string
 }
 
 // String reads e.g. "uint32 at byte 4" or "array at byte 0".
-func (m member) String() string {
-	if m.typ == "array" || m.typ == "other" {
-		return fmt.Sprintf("%s at byte %d", m.typ, m.offset)
+func (m Member) String() string {
+	if m.Type == "array" || m.Type == "other" {
+		return fmt.Sprintf("%s at byte %d", m.Type, m.Offset)
 	}
-	return fmt.Sprintf("%s%d at byte %d", m.typ, 8*m.size, m.offset)
+	return fmt.Sprintf("%s%d at byte %d", m.Type, 8*m.Size, m.Offset)
 }
 
 // checkSPIRV reports whether code looks like a SPIR-V module.
 func checkSPIRV(name string, code []byte) error {
 	if len(code) < 20 || len(code)%4 != 0 || binary.LittleEndian.Uint32(code) != spirvMagic {
-		return fmt.Errorf("gpu: shader %s.spv is corrupt (%d bytes; want a multiple of 4 starting with magic 0x%08x)", name, len(code), spirvMagic)
+		return fmt.Errorf("vulkan: shader %s.spv is corrupt (%d bytes; want a multiple of 4 starting with magic 0x%08x)", name, len(code), spirvMagic)
 	}
 	return nil
 }
 
-// reflectSPIRV reads the interface of a compute shader. Push-constant members must be 32-bit
-// scalars (the project's convention); anything else is an error naming the shader.
-func reflectSPIRV(name string, code []byte) (layout, error) {
+// Reflect reads the interface of a compute shader's SPIR-V (name is for errors).
+// Push-constant members must be 32-bit scalars (what Kernel supports); anything else is an
+// error naming the shader.
+func Reflect(name string, code []byte) (Layout, error) {
 	if err := checkSPIRV(name, code); err != nil {
-		return layout{}, err
+		return Layout{}, err
 	}
-	corrupt := func(why string) (layout, error) {
-		return layout{}, fmt.Errorf("gpu: shader %s.spv is corrupt: %s", name, why)
+	corrupt := func(why string) (Layout, error) {
+		return Layout{}, fmt.Errorf("vulkan: shader %s.spv is corrupt: %s", name, why)
 	}
 	words := make([]uint32, len(code)/4)
 	for i := range words {
@@ -119,13 +120,13 @@ func reflectSPIRV(name string, code []byte) (layout, error) {
 		i += n
 	}
 	// block lists the members of the struct a pointer variable points to.
-	block := func(ptrType uint32) ([]member, bool) {
+	block := func(ptrType uint32) ([]Member, bool) {
 		st := pointee[ptrType]
 		ms, ok := members[st]
 		if !ok {
 			return nil, false
 		}
-		out := make([]member, len(ms))
+		out := make([]Member, len(ms))
 		for m, t := range ms {
 			off, ok := offsets[st][uint32(m)]
 			if !ok {
@@ -135,11 +136,11 @@ func reflectSPIRV(name string, code []byte) (layout, error) {
 			if tn == "" {
 				tn = "other"
 			}
-			out[m] = member{offset: int(off), size: scalarSize[t], typ: tn}
+			out[m] = Member{Offset: int(off), Size: scalarSize[t], Type: tn}
 		}
 		return out, true
 	}
-	l := layout{blocks: map[int][]member{}}
+	l := Layout{Blocks: map[int][]Member{}}
 	for _, v := range vars {
 		switch v[2] {
 		case storageStorageBuf, storageUniform:
@@ -148,11 +149,11 @@ func reflectSPIRV(name string, code []byte) (layout, error) {
 				continue
 			}
 			if set[v[1]] != 0 {
-				return layout{}, fmt.Errorf("gpu: shader %s uses descriptor set %d; the host binds set 0 only", name, set[v[1]])
+				return Layout{}, fmt.Errorf("vulkan: shader %s uses descriptor set %d; the host binds set 0 only", name, set[v[1]])
 			}
-			l.bindings = max(l.bindings, int(b)+1)
+			l.Bindings = max(l.Bindings, int(b)+1)
 			if ms, ok := block(v[0]); ok {
-				l.blocks[int(b)] = ms
+				l.Blocks[int(b)] = ms
 			}
 		case storagePushConst:
 			ms, ok := block(v[0])
@@ -160,12 +161,12 @@ func reflectSPIRV(name string, code []byte) (layout, error) {
 				return corrupt("push-constant variable is not a struct with member offsets")
 			}
 			for i, m := range ms {
-				if m.size != 4 || m.typ == "array" || m.typ == "other" {
-					return layout{}, fmt.Errorf("gpu: shader %s: push-constant member %d is not a 32-bit scalar", name, i)
+				if m.Size != 4 || m.Type == "array" || m.Type == "other" {
+					return Layout{}, fmt.Errorf("vulkan: shader %s: push-constant member %d is not a 32-bit scalar", name, i)
 				}
-				l.pushSize = max(l.pushSize, m.offset+m.size)
+				l.PushSize = max(l.PushSize, m.Offset+m.Size)
 			}
-			l.push = ms
+			l.Push = ms
 		}
 	}
 	return l, nil

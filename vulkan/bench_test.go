@@ -1,7 +1,10 @@
-package gpu
+package vulkan_test
 
 import (
 	"testing"
+
+	"vkcnn/internal/gputest"
+	"vkcnn/vulkan"
 )
 
 // BenchmarkDispatch measures the cost of one small dispatch plus a compute→compute barrier
@@ -9,22 +12,19 @@ import (
 // dispatches of 64 values per submission, validation off. It reports µs/dispatch from the
 // host's clock and, where the queue has timestamps, gpu-µs/dispatch from the device's.
 func BenchmarkDispatch(b *testing.B) {
-	d := openOrSkip(b, Options{Index: Auto, AllowCPU: true})
+	d := gputest.Open(b, vulkan.Options{Index: vulkan.Auto, AllowCPU: true})
 	defer d.Close()
 	const perSubmit, n = 256, 64
-	buf, err := d.NewBuffer(2*4*n, DeviceLocal)
+	buf, err := d.NewBuffer(2*4*n, vulkan.DeviceLocal)
 	if err != nil {
 		b.Fatal(err)
 	}
-	k, err := d.Kernel("relu_forward", 64)
-	if err != nil {
-		b.Fatal(err)
-	}
+	k := kernel(b, d, "relu_forward", 64)
 	bind, err := k.Bind(buf.Range(0, 4*n), buf.Range(4*n, 4*n))
 	if err != nil {
 		b.Fatal(err)
 	}
-	var q *QueryPool
+	var q *vulkan.QueryPool
 	if d.Limits.TimestampValidBits > 0 {
 		if q, err = d.NewTimestamps(2); err != nil {
 			b.Fatal(err)
@@ -41,9 +41,9 @@ func BenchmarkDispatch(b *testing.B) {
 		c.ResetTimestamps(q)
 		c.Timestamp(q, 0)
 	}
-	p := nParams{N: n}
+	p := count{n}
 	for range perSubmit {
-		c.Dispatch(bind, Bytes(&p), n)
+		c.Dispatch(bind, vulkan.Bytes(&p), n)
 		c.Barrier()
 	}
 	if q != nil {

@@ -1,4 +1,4 @@
-package gpu
+package vulkan
 
 import (
 	"errors"
@@ -80,7 +80,7 @@ func allocErr(call string, size int, kind MemoryKind, r vk.Result) error {
 // tensor still has a buffer to bind). Its contents are undefined until written.
 func (d *Device) NewBuffer(size int, kind MemoryKind) (*Buffer, error) {
 	if size < 0 {
-		panic("gpu: negative buffer size")
+		panic("vulkan: negative buffer size")
 	}
 	alloc := max(size, 4)
 	info := vk.BufferCreateInfo{
@@ -137,7 +137,7 @@ func (b *Buffer) Size() int { return b.size }
 // Bytes is the mapped memory of a HostVisible buffer.
 func (b *Buffer) Bytes() []byte {
 	if b.mapped == nil {
-		panic("gpu: Bytes of a buffer that is not host-visible")
+		panic("vulkan: Bytes of a buffer that is not host-visible")
 	}
 	return unsafe.Slice((*byte)(b.mapped), b.size)
 }
@@ -145,7 +145,7 @@ func (b *Buffer) Bytes() []byte {
 // Floats is the mapped memory of a HostVisible buffer as float32 values.
 func (b *Buffer) Floats() []float32 {
 	if b.mapped == nil {
-		panic("gpu: Floats of a buffer that is not host-visible")
+		panic("vulkan: Floats of a buffer that is not host-visible")
 	}
 	return unsafe.Slice((*float32)(b.mapped), b.size/4)
 }
@@ -153,7 +153,7 @@ func (b *Buffer) Floats() []float32 {
 // Uint32s is the mapped memory of a HostVisible buffer as uint32 values.
 func (b *Buffer) Uint32s() []uint32 {
 	if b.mapped == nil {
-		panic("gpu: Uint32s of a buffer that is not host-visible")
+		panic("vulkan: Uint32s of a buffer that is not host-visible")
 	}
 	return unsafe.Slice((*uint32)(b.mapped), b.size/4)
 }
@@ -190,7 +190,7 @@ func (b *Buffer) All() Range { return Range{Buf: b, Size: b.size} }
 // Range is size bytes of the buffer from offset.
 func (b *Buffer) Range(offset, size int) Range {
 	if offset < 0 || size < 0 || offset+size > b.size {
-		panic("gpu: buffer range out of bounds")
+		panic("vulkan: buffer range out of bounds")
 	}
 	return Range{Buf: b, Offset: offset, Size: size}
 }
@@ -228,7 +228,7 @@ func (d *Device) stagingBuffer(n int) (*Buffer, error) {
 	d.staging.Destroy()
 	s, err := d.NewBuffer(want, HostVisible)
 	if err != nil {
-		return nil, fmt.Errorf("gpu: staging buffer: %w", err)
+		return nil, fmt.Errorf("vulkan: staging buffer: %w", err)
 	}
 	d.staging = s
 	return s, nil
@@ -236,7 +236,7 @@ func (d *Device) stagingBuffer(n int) (*Buffer, error) {
 
 func (b *Buffer) checkSpan(off, n int) {
 	if off < 0 || off+n > b.size {
-		panic("gpu: transfer out of the buffer's bounds")
+		panic("vulkan: transfer out of the buffer's bounds")
 	}
 }
 
@@ -257,13 +257,13 @@ func (b *Buffer) write(off int, src []byte) error {
 	for done := 0; done < len(src); {
 		n := min(len(src)-done, s.size)
 		copy(s.Bytes(), src[done:done+n])
-		err := d.oneShot(func(c *Commands) {
+		err := d.OneShot(func(c *Commands) {
 			c.ComputeToTransfer()
 			c.Copy(b.Range(off+done, n), s.Range(0, n))
 			c.TransferToCompute()
 		})
 		if err != nil {
-			return fmt.Errorf("gpu: upload of %d bytes: %w", len(src), err)
+			return fmt.Errorf("vulkan: upload of %d bytes: %w", len(src), err)
 		}
 		done += n
 	}
@@ -279,8 +279,8 @@ func (b *Buffer) read(dst []byte, off int) error {
 	if b.mapped != nil {
 		// A waited-for submission's writes are not host-visible by themselves: a barrier to
 		// the host stage makes earlier shader and transfer writes available first.
-		if err := d.oneShot(func(c *Commands) { c.ComputeToHost(); c.TransferToHost() }); err != nil {
-			return fmt.Errorf("gpu: download of %d bytes: %w", len(dst), err)
+		if err := d.OneShot(func(c *Commands) { c.ComputeToHost(); c.TransferToHost() }); err != nil {
+			return fmt.Errorf("vulkan: download of %d bytes: %w", len(dst), err)
 		}
 		copy(dst, b.Bytes()[off:off+len(dst)])
 		return nil
@@ -291,13 +291,13 @@ func (b *Buffer) read(dst []byte, off int) error {
 	}
 	for done := 0; done < len(dst); {
 		n := min(len(dst)-done, s.size)
-		err := d.oneShot(func(c *Commands) {
+		err := d.OneShot(func(c *Commands) {
 			c.ComputeToTransfer()
 			c.Copy(s.Range(0, n), b.Range(off+done, n))
 			c.TransferToHost()
 		})
 		if err != nil {
-			return fmt.Errorf("gpu: download of %d bytes: %w", len(dst), err)
+			return fmt.Errorf("vulkan: download of %d bytes: %w", len(dst), err)
 		}
 		copy(dst[done:done+n], s.Bytes())
 		done += n
