@@ -58,7 +58,7 @@ func New(cfg engine.Config) (*Engine, error) {
 		grad:    cfg.Arch.NewParams(),
 		workers: runtime.GOMAXPROCS(0),
 	}
-	batch := min(cfg.Batch, cfg.Train.N) // no step holds more samples than the set
+	batch := cfg.StepSamples()
 	nChunks := (batch + chunkSize - 1) / chunkSize
 	if nChunks > 1 {
 		e.chunkGrads = make([]*model.Params, nChunks)
@@ -95,6 +95,9 @@ func (e *Engine) Name() string { return "cpu" }
 
 // Device implements engine.Engine.
 func (e *Engine) Device() string { return fmt.Sprintf("CPU, %d goroutines", e.workers) }
+
+// Config implements engine.Engine.
+func (e *Engine) Config() engine.Config { return e.cfg }
 
 // SetParams implements engine.Engine.
 func (e *Engine) SetParams(p *model.Params) error {
@@ -190,8 +193,8 @@ var _ engine.Inspector = (*Engine)(nil)
 
 // Gradient implements engine.Inspector.
 func (e *Engine) Gradient(idx []int32, step int) (engine.StepState, error) {
-	if len(idx) < 1 || len(idx) > min(e.cfg.Batch, e.cfg.Train.N) {
-		return engine.StepState{}, fmt.Errorf("cpu: gradient of %d samples, want 1 to %d", len(idx), min(e.cfg.Batch, e.cfg.Train.N))
+	if len(idx) < 1 || len(idx) > e.cfg.StepSamples() {
+		return engine.StepState{}, fmt.Errorf("cpu: gradient of %d samples, want 1 to %d", len(idx), e.cfg.StepSamples())
 	}
 	for _, i := range idx {
 		if i < 0 || int(i) >= e.cfg.Train.N {

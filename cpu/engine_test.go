@@ -19,9 +19,9 @@ import (
 )
 
 // randomSet is n random images in [0,1) with random labels, for tests that need no real data.
-func randomSet(n int, in model.Shape, seed uint64) *mnist.Dataset {
+func randomSet(n int, in model.Shape, seed uint64) *engine.Dataset {
 	src := rng.New(seed)
-	d := &mnist.Dataset{Images: make([]float32, n*in.Len()), Labels: make([]uint8, n), N: n, H: in.H, W: in.W}
+	d := &engine.Dataset{Images: make([]float32, n*in.Len()), Labels: make([]uint8, n), N: n, H: in.H, W: in.W}
 	for i := range d.Images {
 		d.Images[i] = src.Float32()
 	}
@@ -124,7 +124,7 @@ func TestTrainingIsIndependentOfGOMAXPROCS(t *testing.T) {
 		e, err := cpu.New(engine.Config{Arch: a, Batch: 50, Momentum: 0.9, Seed: 4, Train: data, Test: data})
 		require.NoError(t, err)
 		require.NoError(t, e.SetParams(a.InitParams(2)))
-		_, _, err = train.Run(e, data.N, train.Options{Arch: a, Epochs: 2, Batch: 50, LR0: 0.05, LR1: 0.01, Seed: 1, Shuffle: true}, nil)
+		_, _, err = train.Run(e, train.Options{Epochs: 2, LR0: 0.05, LR1: 0.01, Seed: 1, Shuffle: true}, nil)
 		require.NoError(t, err)
 		p, err := e.Params()
 		require.NoError(t, err)
@@ -155,7 +155,7 @@ func TestEngineRejectsBadInput(t *testing.T) {
 }
 
 // realMNIST loads data/mnist; missing data fails the test when VKCNN_REQUIRE_DATA=1.
-func realMNIST(t *testing.T) (*mnist.Dataset, *mnist.Dataset) {
+func realMNIST(t *testing.T) (*engine.Dataset, *engine.Dataset) {
 	tr, te, err := mnist.Load("../data/mnist")
 	if err != nil {
 		if os.Getenv("VKCNN_REQUIRE_DATA") == "1" {
@@ -163,7 +163,7 @@ func realMNIST(t *testing.T) (*mnist.Dataset, *mnist.Dataset) {
 		}
 		t.Skipf("no MNIST (%v); run make data", err)
 	}
-	return tr, te
+	return (*engine.Dataset)(tr), (*engine.Dataset)(te)
 }
 
 // TestDefaultNetworkLearnsRealMNIST trains the default network with the default optimiser
@@ -177,7 +177,7 @@ func TestDefaultNetworkLearnsRealMNIST(t *testing.T) {
 	e, err := cpu.New(engine.Config{Arch: a, Batch: 64, Momentum: 0.9, Seed: 1, Train: tr, Test: te})
 	require.NoError(t, err)
 	require.NoError(t, e.SetParams(a.InitParams(1)))
-	stats, ev, err := train.Run(e, tr.N, train.Options{Arch: a, Epochs: 1, Batch: 64, LR0: 0.05, LR1: 0.001, Seed: 1, Shuffle: true}, nil)
+	stats, ev, err := train.Run(e, train.Options{Epochs: 1, LR0: 0.05, LR1: 0.001, Seed: 1, Shuffle: true}, nil)
 	require.NoError(t, err)
 	t.Log(fmt.Sprintf("%+v", stats[0]))
 	assert.Equal(t, 10000, ev.N)

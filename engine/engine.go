@@ -10,11 +10,12 @@
 package engine
 
 import (
-	"vkcnn/mnist"
 	"vkcnn/model"
 )
 
-// Config is what an engine is built for; it does not change during the engine's life.
+// Config is what an engine is built for; it does not change during the engine's life, and
+// it is the one place the training loop reads the arch, the batch and the sample count
+// from (Engine.Config).
 type Config struct {
 	Arch     *model.Arch
 	Batch    int
@@ -22,8 +23,25 @@ type Config struct {
 	// Seed drives dropout masks: rng.DropoutBits(Seed, globalStep, flatIndexInBatch).
 	Seed uint32
 	// Train and Test are uploaded once, when the engine is built.
-	Train, Test *mnist.Dataset
+	Train, Test *Dataset
 }
+
+// StepSamples is the number of samples of a full training step, min(Batch, Train.N): no
+// step holds more samples than the set. It is also the stride of Epoch.Order per step,
+// since a batch larger than the set gives a single step.
+func (c Config) StepSamples() int { return min(c.Batch, c.Train.N) }
+
+// Dataset is a set of labelled grey images: Images holds N images of H×W values in 0..1
+// (pixel/255), row-major, image after image; Labels holds N class indices. It has the
+// fields of mnist.Dataset, so that a *mnist.Dataset d converts: (*engine.Dataset)(d).
+type Dataset struct {
+	Images  []float32
+	Labels  []uint8
+	N, H, W int
+}
+
+// Image returns the i-th image, H·W values.
+func (d *Dataset) Image(i int) []float32 { return d.Images[i*d.H*d.W : (i+1)*d.H*d.W] }
 
 // Steps is the number of steps of an epoch over n samples in batches of batch (written so
 // that a huge batch cannot overflow).
@@ -78,6 +96,8 @@ type Engine interface {
 	Evaluate() (EvalResult, error)
 	// Close releases everything the engine holds.
 	Close() error
+	// Config is what the engine was built for.
+	Config() Config
 }
 
 // Inspector is implemented by engines that can compute one step's results without taking
@@ -86,7 +106,7 @@ type Engine interface {
 type Inspector interface {
 	// Gradient computes, with the current parameters, the forward and backward pass of a
 	// training step over the samples idx (indices into Config.Train, 1 ≤ len(idx) ≤
-	// min(Batch, Train.N)) with the dropout masks of global step step, and changes neither
+	// Config.StepSamples()) with the dropout masks of global step step, and changes neither
 	// the parameters nor the momentum.
 	Gradient(idx []int32, step int) (StepState, error)
 }

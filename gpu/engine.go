@@ -84,6 +84,9 @@ func (e *Engine) Name() string { return "gpu" }
 // Device implements engine.Engine.
 func (e *Engine) Device() string { return e.d.Name() }
 
+// Config implements engine.Engine.
+func (e *Engine) Config() engine.Config { return e.cfg }
+
 // Vulkan is the device the engine runs on.
 func (e *Engine) Vulkan() *vulkan.Device { return e.d }
 

@@ -6,7 +6,6 @@ import (
 	"math"
 
 	"vkcnn/engine"
-	"vkcnn/mnist"
 	"vkcnn/model"
 	"vkcnn/vulkan"
 )
@@ -96,7 +95,7 @@ func (e *Engine) build() error {
 	b := &builder{e: e}
 	n, bs := cfg.Train.N, cfg.Batch
 	e.steps = engine.Steps(n, bs)
-	rows := max(min(bs, n), e.evalBatch) // no step holds more samples than the set
+	rows := max(cfg.StepSamples(), e.evalBatch)
 
 	align := max(1, int(e.d.Limits.MinStorageBufferOffsetAlignment)/4)
 	for _, t := range a.ParamShapes() {
@@ -191,11 +190,11 @@ func (e *Engine) workgroup(name string) int {
 }
 
 // packedWords is the number of 32-bit words holding d's pixels four to a word.
-func packedWords(d *mnist.Dataset) int { return (d.N*d.H*d.W + 3) / 4 }
+func packedWords(d *engine.Dataset) int { return (d.N*d.H*d.W + 3) / 4 }
 
 // packImages stores pixel p (a value k/255) as byte k at byte p of the result, little-endian:
 // a quarter of the memory of float32 pixels, and gather_batch recovers k/255 exactly.
-func packImages(d *mnist.Dataset) []uint32 {
+func packImages(d *engine.Dataset) []uint32 {
 	w := make([]uint32, packedWords(d))
 	for p, v := range d.Images {
 		k := uint32(math.Round(float64(v) * 255))
@@ -204,7 +203,7 @@ func packImages(d *mnist.Dataset) []uint32 {
 	return w
 }
 
-func labelWords(d *mnist.Dataset) []uint32 {
+func labelWords(d *engine.Dataset) []uint32 {
 	w := make([]uint32, d.N)
 	for i, l := range d.Labels {
 		w[i] = uint32(l)

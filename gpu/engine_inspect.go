@@ -17,7 +17,7 @@ var _ engine.Inspector = (*Engine)(nil)
 // uploads afresh.
 func (e *Engine) Gradient(idx []int32, step int) (engine.StepState, error) {
 	n := e.cfg.Train.N
-	stride := min(e.cfg.Batch, n)
+	stride := e.cfg.StepSamples()
 	count := len(idx)
 	if count < 1 || count > stride {
 		return engine.StepState{}, fmt.Errorf("gpu: gradient of %d samples, want 1 to %d", count, stride)

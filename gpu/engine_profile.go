@@ -26,7 +26,7 @@ type OpTime struct {
 // slowest first, and the whole step's time. It runs with learning rate 0, so the weights
 // are unchanged; momentum is reset to zero, so call it before training.
 func (e *Engine) Profile(reps int) ([]OpTime, float64, error) {
-	bs := min(e.cfg.Batch, e.cfg.Train.N)
+	bs := e.cfg.StepSamples()
 	order := make([]int32, e.cfg.Train.N)
 	for i := range order {
 		order[i] = int32(i)

@@ -73,9 +73,8 @@ func (e *Engine) recordBuffer(body func(c *recorder)) (*vulkan.Commands, error) 
 // the next step's first barrier (after gather, which touches neither weights nor
 // momentum) orders it before the forward pass that reads the weights.
 func (e *Engine) recordTrainStep(c *recorder, off, count int) {
-	// The stride of the order per step is the batch; a batch larger than the set has a
-	// single step, so min(Batch, N) is the same stride and always fits 32 bits.
-	c.record(e.k.trainGather, gatherCall(min(e.cfg.Batch, e.cfg.Train.N), count, e.arch.Input.Len(), off))
+	// The stride of the order per step (StepSamples, which always fits 32 bits).
+	c.record(e.k.trainGather, gatherCall(e.cfg.StepSamples(), count, e.arch.Input.Len(), off))
 	c.Barrier()
 	e.recordForward(c, count, off, true)
 	c.record(e.k.softmax, softmaxCall(count, e.arch.Classes, 1/float32(count)))

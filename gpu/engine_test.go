@@ -11,15 +11,14 @@ import (
 	"vkcnn/cpu"
 	"vkcnn/engine"
 	"vkcnn/internal/rng"
-	"vkcnn/mnist"
 	"vkcnn/model"
 	"vkcnn/train"
 )
 
 // randomDigits is n random images with pixels k/255 (as MNIST's) and random labels.
-func randomDigits(n int, seed uint64) *mnist.Dataset {
+func randomDigits(n int, seed uint64) *engine.Dataset {
 	src := rng.New(seed)
-	d := &mnist.Dataset{Images: make([]float32, n*28*28), Labels: make([]uint8, n), N: n, H: 28, W: 28}
+	d := &engine.Dataset{Images: make([]float32, n*28*28), Labels: make([]uint8, n), N: n, H: 28, W: 28}
 	for i := range d.Images {
 		d.Images[i] = float32(src.Intn(256)) / 255
 	}
@@ -63,16 +62,16 @@ func runBothWG(t *testing.T, arch string, batch, samples, epochs int, momentum f
 	data := randomDigits(samples, 1)
 	test := randomDigits(150, 2)
 	cfg := engine.Config{Arch: a, Batch: batch, Momentum: momentum, Seed: 7, Train: data, Test: test}
-	opts := train.Options{Arch: a, Epochs: epochs, Batch: batch, LR0: 0.05, LR1: 0.01, Seed: 3, Shuffle: true}
+	opts := train.Options{Epochs: epochs, LR0: 0.05, LR1: 0.01, Seed: 3, Shuffle: true}
 	ce, err := cpu.New(cfg)
 	require.NoError(t, err)
 	ge := newTestEngineWG(t, cfg, wg)
 	init := a.InitParams(11)
 	require.NoError(t, ce.SetParams(init))
 	require.NoError(t, ge.SetParams(init))
-	cs, _, err = train.Run(ce, samples, opts, nil)
+	cs, _, err = train.Run(ce, opts, nil)
 	require.NoError(t, err)
-	gs, _, err = train.Run(ge, samples, opts, nil)
+	gs, _, err = train.Run(ge, opts, nil)
 	require.NoError(t, err)
 	cp, err = ce.Params()
 	require.NoError(t, err)
@@ -139,7 +138,7 @@ func TestEngineIsDeterministic(t *testing.T) {
 	for range 2 {
 		e := newTestEngine(t, cfg)
 		require.NoError(t, e.SetParams(a.InitParams(5)))
-		_, _, err := train.Run(e, data.N, train.Options{Arch: a, Epochs: 2, Batch: 16, LR0: 0.05, LR1: 0.01, Seed: 1, Shuffle: true}, nil)
+		_, _, err := train.Run(e, train.Options{Epochs: 2, LR0: 0.05, LR1: 0.01, Seed: 1, Shuffle: true}, nil)
 		require.NoError(t, err)
 		p, err := e.Params()
 		require.NoError(t, err)

@@ -10,16 +10,16 @@ import (
 	"vkcnn/model"
 )
 
-// Options describe a training run.
+// Options describe a training run. The network, the batch and the training set are the
+// engine's (engine.Engine.Config), not options of the run.
 type Options struct {
-	Arch    *model.Arch
 	Epochs  int
-	Batch   int
 	LR0     float64
 	LR1     float64
 	Seed    uint64
 	Shuffle bool
-	// Save, when not empty, is the checkpoint written (atomically) after every epoch.
+	// Save, when not empty, is the checkpoint written (atomically) after every epoch, by
+	// SaveFunc, which must then be set.
 	Save string
 	// SaveFunc writes a checkpoint; package checkpoint's Save in production.
 	SaveFunc func(path string, a *model.Arch, p *model.Params) error
@@ -60,15 +60,20 @@ func (e *DivergedError) Error() string {
 	return msg
 }
 
-// Run trains for opts.Epochs epochs over samples training samples, evaluating after each,
-// and returns the stats of every epoch and the final evaluation. With Epochs = 0 it only
-// evaluates.
-func Run(e engine.Engine, samples int, opts Options, r Reporter) ([]EpochStats, engine.EvalResult, error) {
-	if samples < 1 || opts.Batch < 1 {
+// Run trains for opts.Epochs epochs over the engine's training set in its batches,
+// evaluating after each, and returns the stats of every epoch and the final evaluation.
+// With Epochs = 0 it only evaluates.
+func Run(e engine.Engine, opts Options, r Reporter) ([]EpochStats, engine.EvalResult, error) {
+	cfg := e.Config()
+	if cfg.Train == nil || cfg.Train.N < 1 || cfg.Batch < 1 {
 		return nil, engine.EvalResult{}, errors.New("need at least one sample and a batch of at least 1")
 	}
-	stepsPerEpoch := engine.Steps(samples, opts.Batch)
-	total, err := TotalSteps(samples, opts.Batch, opts.Epochs)
+	if opts.Save != "" && opts.SaveFunc == nil {
+		return nil, engine.EvalResult{}, fmt.Errorf("checkpoint %s: no SaveFunc to write it", opts.Save)
+	}
+	samples, batch := cfg.Train.N, cfg.Batch
+	stepsPerEpoch := engine.Steps(samples, batch)
+	total, err := TotalSteps(samples, batch, opts.Epochs)
 	if err != nil {
 		return nil, engine.EvalResult{}, err
 	}
@@ -102,7 +107,7 @@ func Run(e engine.Engine, samples int, opts Options, r Reporter) ([]EpochStats, 
 			if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
 				return stats, engine.EvalResult{}, &DivergedError{Epoch: ep + 1, Step: first + s, LR: float64(lrs[s]), Loss: l, Saved: saved}
 			}
-			n := min(opts.Batch, samples-s*opts.Batch)
+			n := min(batch, samples-s*batch)
 			lossSum += float64(l) * float64(n)
 		}
 		ev, err = e.Evaluate()
@@ -132,7 +137,7 @@ func Run(e engine.Engine, samples int, opts Options, r Reporter) ([]EpochStats, 
 			if err != nil {
 				return stats, ev, fmt.Errorf("reading parameters after epoch %d: %w", ep+1, err)
 			}
-			if err := opts.SaveFunc(opts.Save, opts.Arch, p); err != nil {
+			if err := opts.SaveFunc(opts.Save, cfg.Arch, p); err != nil {
 				return stats, ev, err
 			}
 			saved = opts.Save

@@ -63,8 +63,8 @@ func TestTotalStepsIsBounded(t *testing.T) {
 // TestRunRefusesTooManySteps: Run refuses such a run before training, instead of a
 // schedule computed from a wrapped step count.
 func TestRunRefusesTooManySteps(t *testing.T) {
-	f := &fakeEngine{}
-	_, _, err := Run(f, 60000, Options{Epochs: 1844674407370955162, Batch: 64, LR0: 0.1, LR1: 0.01}, nil)
+	f := &fakeEngine{cfg: fakeConfig(nil, 60000, 64)}
+	_, _, err := Run(f, Options{Epochs: 1844674407370955162, LR0: 0.1, LR1: 0.01}, nil)
 	assert.EqualError(t, err, "1844674407370955162 epochs of 938 steps are more than 2147483647 steps in all")
 	assert.Empty(t, f.epochs)
 }
@@ -88,8 +88,14 @@ func TestOrdersAreSeededPermutations(t *testing.T) {
 	}
 }
 
+// fakeConfig is the config of a fake engine: arch a, n training samples, batch.
+func fakeConfig(a *model.Arch, n, batch int) engine.Config {
+	return engine.Config{Arch: a, Batch: batch, Train: &engine.Dataset{N: n}, Test: &engine.Dataset{N: 7}}
+}
+
 // fakeEngine records what Run hands it and returns losses from a script.
 type fakeEngine struct {
+	cfg    engine.Config
 	epochs []engine.Epoch
 	losses [][]float32
 	evals  int
@@ -101,6 +107,7 @@ func (f *fakeEngine) Device() string                  { return "none" }
 func (f *fakeEngine) SetParams(p *model.Params) error { f.params = p; return nil }
 func (f *fakeEngine) Params() (*model.Params, error)  { return f.params, nil }
 func (f *fakeEngine) Close() error                    { return nil }
+func (f *fakeEngine) Config() engine.Config           { return f.cfg }
 func (f *fakeEngine) Evaluate() (engine.EvalResult, error) {
 	f.evals++
 	return engine.EvalResult{Loss: 0.5, Correct: 9, N: 10}, nil
@@ -114,11 +121,15 @@ func (f *fakeEngine) TrainEpoch(e engine.Epoch, progress func(int)) (engine.Epoc
 func TestRunHandsOverWholeEpochsAndSavesEach(t *testing.T) {
 	a, err := model.Parse(model.DefaultPreset)
 	require.NoError(t, err)
-	f := &fakeEngine{losses: [][]float32{{1, 2, 3}, {1, 1, 4}}, params: a.NewParams()}
+	f := &fakeEngine{cfg: fakeConfig(a, 10, 4), losses: [][]float32{{1, 2, 3}, {1, 1, 4}}, params: a.NewParams()}
 	var saves []string
-	opts := Options{Arch: a, Epochs: 2, Batch: 4, LR0: 0.1, LR1: 0.01, Seed: 1, Shuffle: true, Save: "x.safetensors",
-		SaveFunc: func(path string, _ *model.Arch, _ *model.Params) error { saves = append(saves, path); return nil }}
-	stats, ev, err := Run(f, 10, opts, nil)
+	var archs []*model.Arch
+	opts := Options{Epochs: 2, LR0: 0.1, LR1: 0.01, Seed: 1, Shuffle: true, Save: "x.safetensors",
+		SaveFunc: func(path string, a *model.Arch, _ *model.Params) error {
+			saves, archs = append(saves, path), append(archs, a)
+			return nil
+		}}
+	stats, ev, err := Run(f, opts, nil)
 	require.NoError(t, err)
 	require.Len(t, f.epochs, 2)
 	assert.Len(t, f.epochs[0].Order, 10)
@@ -126,6 +137,7 @@ func TestRunHandsOverWholeEpochsAndSavesEach(t *testing.T) {
 	assert.Equal(t, float32(0.01), f.epochs[1].LR[2])
 	assert.Equal(t, 3, f.epochs[1].FirstStep)
 	assert.Equal(t, []string{"x.safetensors", "x.safetensors"}, saves)
+	assert.Equal(t, []*model.Arch{a, a}, archs, "checkpoints are of the engine's arch")
 	require.Len(t, stats, 2)
 	assert.InDelta(t, (1*4+2*4+3*2)/10.0, stats[0].TrainLoss, 1e-12, "the last, smaller batch weighs by its size")
 	assert.Equal(t, 0.7, stats[0].TrainAcc)
@@ -138,11 +150,11 @@ func TestRunStopsOnNaNNamingTheStep(t *testing.T) {
 	a, err := model.Parse(model.DefaultPreset)
 	require.NoError(t, err)
 	nan := float32(math.NaN())
-	f := &fakeEngine{losses: [][]float32{{1, 2, 3}, {1, nan, 4}}, params: a.NewParams()}
+	f := &fakeEngine{cfg: fakeConfig(a, 10, 4), losses: [][]float32{{1, 2, 3}, {1, nan, 4}}, params: a.NewParams()}
 	saves := 0
-	opts := Options{Arch: a, Epochs: 3, Batch: 4, LR0: 0.1, LR1: 0.01, Save: "last.safetensors",
+	opts := Options{Epochs: 3, LR0: 0.1, LR1: 0.01, Save: "last.safetensors",
 		SaveFunc: func(string, *model.Arch, *model.Params) error { saves++; return nil }}
-	stats, _, err := Run(f, 10, opts, nil)
+	stats, _, err := Run(f, opts, nil)
 	var d *DivergedError
 	require.True(t, errors.As(err, &d), "%v", err)
 	assert.Equal(t, 4, d.Step)
@@ -154,8 +166,8 @@ func TestRunStopsOnNaNNamingTheStep(t *testing.T) {
 }
 
 func TestRunWithZeroEpochsOnlyEvaluates(t *testing.T) {
-	f := &fakeEngine{}
-	stats, ev, err := Run(f, 10, Options{Epochs: 0, Batch: 4, LR0: 0.1, LR1: 0.1}, nil)
+	f := &fakeEngine{cfg: fakeConfig(nil, 10, 4)}
+	stats, ev, err := Run(f, Options{Epochs: 0, LR0: 0.1, LR1: 0.1}, nil)
 	require.NoError(t, err)
 	assert.Empty(t, stats)
 	assert.Empty(t, f.epochs)

@@ -59,10 +59,11 @@ func (c *config) train(stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := arch.CheckBatch(min(c.batch, trainSet.N)); err != nil {
+	ecfg := engine.Config{Arch: arch, Batch: c.batch, Momentum: float32(c.momentum), Seed: uint32(c.seed) ^ uint32(c.seed>>32),
+		Train: (*engine.Dataset)(trainSet), Test: (*engine.Dataset)(testSet)}
+	if err := arch.CheckBatch(ecfg.StepSamples()); err != nil {
 		return fmt.Errorf("-batch %d: %w", c.batch, err)
 	}
-	ecfg := engine.Config{Arch: arch, Batch: c.batch, Momentum: float32(c.momentum), Seed: uint32(c.seed) ^ uint32(c.seed>>32), Train: trainSet, Test: testSet}
 	eng, err := c.openEngine(ecfg, stderr)
 	if err != nil {
 		return err
@@ -82,11 +83,11 @@ func (c *config) train(stdout, stderr io.Writer) error {
 		}
 	}
 	opts := train.Options{
-		Arch: arch, Epochs: c.epochs, Batch: c.batch, LR0: c.lr0, LR1: c.lr1, Seed: c.seed,
+		Epochs: c.epochs, LR0: c.lr0, LR1: c.lr1, Seed: c.seed,
 		Shuffle: !c.noShuffle, Save: c.save, SaveFunc: saveFunc,
 	}
 	rep := newReporter(stdout)
-	stats, ev, err := train.Run(eng, trainSet.N, opts, rep)
+	stats, ev, err := train.Run(eng, opts, rep)
 	if err != nil {
 		rep.abort()
 		return err

@@ -13,18 +13,26 @@ import (
 	"vkcnn/mnist"
 	"vkcnn/model"
 	"vkcnn/train"
+	"vkcnn/vulkan"
 )
 
 // BenchmarkTrain reports training samples/s of the default network, CPU and GPU side by
 // side, at batch 1 and 64: `make bench`. Each iteration is one epoch over the first
 // `samples` training images (set VKCNN_BENCH_SAMPLES to change it), timed by train.Run;
-// evaluation is excluded from the metric.
+// evaluation is excluded from the metric. VKCNN_BENCH_ARCH names another network (a preset
+// or a layer string), e.g. to profile a wide one:
+//
+//	VKCNN_BENCH_ARCH=lenet-16-32 go test -run '^$' -bench 'Train/cpu/batch=64' -cpuprofile cpu.out ./internal/enginetest
 func BenchmarkTrain(b *testing.B) {
 	tr, te, err := mnist.Load("../../data/mnist")
 	if err != nil {
 		b.Fatalf("%v (run make data)", err)
 	}
-	a, err := model.Parse(model.DefaultPreset)
+	arch := model.DefaultPreset
+	if s := os.Getenv("VKCNN_BENCH_ARCH"); s != "" {
+		arch = s
+	}
+	a, err := model.Parse(arch)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -39,12 +47,12 @@ func BenchmarkTrain(b *testing.B) {
 				n = samples / 4
 			}
 			b.Run(fmt.Sprintf("%s/batch=%d", name, batch), func(b *testing.B) {
-				cfg := engine.Config{Arch: a, Batch: batch, Momentum: 0.9, Seed: 1, Train: tr.Head(n), Test: te.Head(1000)}
+				cfg := engine.Config{Arch: a, Batch: batch, Momentum: 0.9, Seed: 1, Train: (*engine.Dataset)(tr.Head(n)), Test: (*engine.Dataset)(te.Head(1000))}
 				var e engine.Engine
 				if name == "cpu" {
 					e, err = cpu.New(cfg)
 				} else {
-					e, err = gpu.NewEngine(cfg, gpu.EngineOptions{Device: gpu.Options{Index: gpu.Auto, AllowCPU: true}})
+					e, err = gpu.NewEngine(cfg, gpu.EngineOptions{Device: vulkan.Options{Index: vulkan.Auto, AllowCPU: true}})
 				}
 				if err != nil {
 					b.Fatal(err)
@@ -56,7 +64,7 @@ func BenchmarkTrain(b *testing.B) {
 				secs := 0.0
 				b.ResetTimer()
 				for range b.N {
-					stats, _, err := train.Run(e, n, train.Options{Arch: a, Epochs: 1, Batch: batch, LR0: 0.01, LR1: 0.001, Seed: 1, Shuffle: true}, nil)
+					stats, _, err := train.Run(e, train.Options{Epochs: 1, LR0: 0.01, LR1: 0.001, Seed: 1, Shuffle: true}, nil)
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -14,7 +14,6 @@ import (
 	"vkcnn/engine"
 	"vkcnn/gpu"
 	"vkcnn/internal/gputest"
-	"vkcnn/mnist"
 	"vkcnn/model"
 )
 
@@ -112,11 +111,11 @@ func (f *fixture) params(t *testing.T, a *model.Arch, prefix string) *model.Para
 }
 
 // dataset returns the fixture's images (pixel bytes → byte/255) and labels.
-func (f *fixture) dataset(t *testing.T) *mnist.Dataset {
+func (f *fixture) dataset(t *testing.T) *engine.Dataset {
 	t.Helper()
 	sh := f.shapes["images"]
 	require.Len(t, sh, 3)
-	d := &mnist.Dataset{N: sh[0], H: sh[1], W: sh[2], Images: make([]float32, len(f.u8["images"])), Labels: f.u8["labels"]}
+	d := &engine.Dataset{N: sh[0], H: sh[1], W: sh[2], Images: make([]float32, len(f.u8["images"])), Labels: f.u8["labels"]}
 	for i, b := range f.u8["images"] {
 		d.Images[i] = float32(b) / 255
 	}
@@ -256,6 +255,18 @@ func TestGradientArgs(t *testing.T) {
 			st, err := e.Gradient([]int32{23}, 1<<32-1)
 			require.NoError(t, err)
 			require.Len(t, st.Logits, 10)
+		})
+	}
+	// A batch larger than the set: a step holds at most the whole set (StepSamples).
+	big := cfg
+	big.Batch = 100
+	for _, kind := range []string{"cpu", "gpu"} {
+		t.Run(kind+"/batch>N", func(t *testing.T) {
+			e := newEngine(t, kind, big).(engine.Inspector)
+			_, err := e.Gradient(make([]int32, 25), 0)
+			require.EqualError(t, err, kind+": gradient of 25 samples, want 1 to 24")
+			_, err = e.Gradient(make([]int32, 24), 0)
+			require.NoError(t, err)
 		})
 	}
 }
