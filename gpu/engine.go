@@ -54,7 +54,8 @@ type paramSlot struct {
 }
 
 // NewEngine opens a device and builds the engine for cfg: buffers, pipelines, uploads of
-// the data, and the recorded command buffers.
+// the data, and the recorded command buffers. Its error is vulkan.ErrNoDevice (errors.Is)
+// when the machine has no Vulkan device to use.
 func NewEngine(cfg engine.Config, o EngineOptions) (*Engine, error) {
 	if cfg.Arch == nil || cfg.Train == nil || cfg.Test == nil || cfg.Batch < 1 || cfg.Train.N < 1 || cfg.Test.N < 1 {
 		return nil, errors.New("gpu: config needs an arch, non-empty train and test sets, and a batch of at least 1")

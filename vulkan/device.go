@@ -12,7 +12,7 @@ import (
 // Auto as Options.Index lets Open choose the device.
 const Auto = -1
 
-// ErrNoDevice is what the errors of Open, Devices and NewEngine are (errors.Is) when this
+// ErrNoDevice is what the errors of Open and Devices are (errors.Is) when this
 // machine has no Vulkan device to use: no Vulkan loader, no driver for Vulkan 1.1, no
 // physical device, or only device types Options does not allow. Every other error is a
 // fault: a broken installation, a bad device index, a driver that fails.
@@ -59,7 +59,7 @@ func (i DeviceInfo) String() string {
 	return fmt.Sprintf("%d: %s (%s, Vulkan %s)", i.Index, i.Name, i.Type, i.APIVersion)
 }
 
-// Limits are the physical-device limits the host layer and the engine size work by.
+// Limits are the physical-device limits that work is sized by.
 type Limits struct {
 	MaxComputeWorkGroupCount        [3]uint32
 	MaxComputeWorkGroupSize         [3]uint32

@@ -283,9 +283,9 @@ func TestCloseLeakIsReported(t *testing.T) {
 	assert.Contains(t, msgs, "has not been destroyed")
 }
 
-// Only vulkan.ErrNoDevice skips a GPU test, and not under VKCNN_REQUIRE_GPU=1: an error that merely
-// reads like one ("no ...") fails it. Each way of having no device is vulkan.ErrNoDevice; the
-// faults are not.
+// Only ErrNoDevice skips a GPU test (gputest.Verdict), and not under VKCNN_REQUIRE_GPU=1:
+// an error that merely reads like one ("no ...") fails it. Each way of having no device is
+// ErrNoDevice; the faults are not.
 func TestOnlyNoDeviceSkips(t *testing.T) {
 	_, noLoader := vulkan.OpenLoader([]string{"libvkcnn-no-such-loader.so.1"})
 	_, noDevices := vulkan.Choose(nil, vulkan.Options{Index: vulkan.Auto, AllowCPU: true})
@@ -295,7 +295,7 @@ func TestOnlyNoDeviceSkips(t *testing.T) {
 	for _, c := range []struct {
 		name          string
 		err           error
-		want, require string // deviceVerdict without and with VKCNN_REQUIRE_GPU=1
+		want, require string // gputest.Verdict without and with VKCNN_REQUIRE_GPU=1
 	}{
 		{"nil", nil, "", ""},
 		{"no loader", noLoader, "skip", "fail"},
@@ -311,7 +311,7 @@ func TestOnlyNoDeviceSkips(t *testing.T) {
 	}
 }
 
-// A loader that finds no driver is vulkan.ErrNoDevice (as is no loader at all).
+// A loader that finds no driver is ErrNoDevice (as is no loader at all).
 func TestNoDriverIsNoDevice(t *testing.T) {
 	t.Setenv("VK_DRIVER_FILES", t.TempDir()+"/no_such_icd.json")
 	_, err := vulkan.Open(vulkan.Options{Index: vulkan.Auto, AllowCPU: true})
