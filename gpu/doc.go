@@ -1,8 +1,7 @@
-// Package gpu runs the network's ops as Vulkan compute shaders (the GLSL of package
-// shaders, compiled to SPIR-V and embedded) through github.com/vulkan-go/vulkan.
-//
-// It builds on package vulkan (device, memory, pipelines, recording, SPIR-V reflection,
-// validation) and owns what is specific to the network:
+// Package gpu trains and evaluates a network with Vulkan compute shaders (the GLSL of
+// package shaders, compiled to SPIR-V and embedded). It runs them on package vulkan (device,
+// memory, pipelines, recording, SPIR-V reflection, validation) and owns what is specific to
+// the network:
 //
 //   - params.go: one Go struct per shader push-constant block, and Control, the per-epoch
 //     state buffer the step-dependent shaders read. calls.go, dispatch.go: each op's push
