@@ -23,6 +23,21 @@ func SetSIMD(on bool) bool {
 	return was
 }
 
+// cpuHasAVX512 reports whether this CPU has AVX-512 (F, CD, BW, DQ, VL), which the
+// 16-lane convolutions need.
+var cpuHasAVX512 = func() bool { return archsimd.X86.AVX512() }
+
+// HasAVX512 reports whether the 16-lane convolutions can run on this CPU.
+func HasAVX512() bool { return cpuHasAVX512() }
+
+// SetAVX512 makes the SIMD convolutions take the 16-lane kernels (on) or the 8-lane ones
+// (off) and returns the previous setting. On a CPU without AVX-512 they stay 8-lane.
+func SetAVX512(on bool) bool {
+	was := simd512
+	simd512 = on && cpuHasAVX512()
+	return was
+}
+
 // PretendNoSIMD makes HasSIMD and SetSIMD behave as on a CPU without AVX2 and FMA, with
 // the SIMD convolutions off, until the returned function restores both.
 func PretendNoSIMD() (restore func()) {

@@ -12,9 +12,10 @@ import (
 )
 
 // The benchmarks run the default network's (lenet-6-12) layers on one sample and, for the
-// convolutions, also on the 8 samples (chunkSize) that the CPU engine hands an op at a
-// time. Built with GOEXPERIMENT=simd on a CPU with AVX2+FMA they measure the SIMD
-// convolutions; a plain build measures the scalar ones.
+// convolutions (lenet-16-32's too), also on the 8 samples (chunkSize) that the CPU engine
+// hands an op at a time. The convolutions and BenchmarkStep run
+// on every kernel path this machine runs (AVX-512, AVX2+FMA: GOEXPERIMENT=simd; scalar),
+// named …/avx512, …/avx2, …/scalar.
 
 func defaultArch(b *testing.B) *model.Arch {
 	a, err := model.Parse(model.DefaultPreset)
@@ -24,19 +25,28 @@ func defaultArch(b *testing.B) *model.Arch {
 	return a
 }
 
-// convLayers returns the default network's two convolutions for a batch of 1 and of 8,
-// named conv1, conv2, conv1/N=8, conv2/N=8.
+// convLayers returns the convolutions of the default network (lenet-6-12) and of the widest
+// preset (lenet-16-32) for a batch of 1 and of 8, named conv1, conv2, conv1/N=8, …,
+// 16-32/conv1, ….
 func convLayers(b *testing.B) (names []string, shapes []model.ConvShape) {
-	a := defaultArch(b)
-	for _, n := range []int{1, 8} {
-		for i := range a.Layers {
-			if l := &a.Layers[i]; l.Kind == model.Conv {
-				name := l.Name
-				if n > 1 {
-					name = fmt.Sprintf("%s/N=%d", l.Name, n)
+	for _, arch := range []string{model.DefaultPreset, "lenet-16-32"} {
+		a, err := model.Parse(arch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, n := range []int{1, 8} {
+			for i := range a.Layers {
+				if l := &a.Layers[i]; l.Kind == model.Conv {
+					name := l.Name
+					if n > 1 {
+						name = fmt.Sprintf("%s/N=%d", l.Name, n)
+					}
+					if arch != model.DefaultPreset {
+						name = "16-32/" + name
+					}
+					names = append(names, name)
+					shapes = append(shapes, l.ConvShape(n))
 				}
-				names = append(names, name)
-				shapes = append(shapes, l.ConvShape(n))
 			}
 		}
 	}
@@ -54,7 +64,7 @@ func randSlice(src *rng.Source, n int) []float32 {
 func BenchmarkConv2DForward(b *testing.B) {
 	names, shapes := convLayers(b)
 	for k, s := range shapes {
-		b.Run(names[k], func(b *testing.B) {
+		benchPaths(b, names[k], func(b *testing.B) {
 			src := rng.New(1)
 			in, w, bias := randSlice(src, s.InLen()), randSlice(src, s.WeightLen()), randSlice(src, s.OC)
 			out := make([]float32, s.OutLen())
@@ -70,7 +80,7 @@ func BenchmarkConv2DForward(b *testing.B) {
 func BenchmarkConv2DBackwardData(b *testing.B) {
 	names, shapes := convLayers(b)
 	for k, s := range shapes {
-		b.Run(names[k], func(b *testing.B) {
+		benchPaths(b, names[k], func(b *testing.B) {
 			src := rng.New(1)
 			dOut, w := randSlice(src, s.OutLen()), randSlice(src, s.WeightLen())
 			dIn := make([]float32, s.InLen())
@@ -86,7 +96,7 @@ func BenchmarkConv2DBackwardData(b *testing.B) {
 func BenchmarkConv2DBackwardFilter(b *testing.B) {
 	names, shapes := convLayers(b)
 	for k, s := range shapes {
-		b.Run(names[k], func(b *testing.B) {
+		benchPaths(b, names[k], func(b *testing.B) {
 			src := rng.New(1)
 			dOut, in := randSlice(src, s.OutLen()), randSlice(src, s.InLen())
 			dW, dB := make([]float32, s.WeightLen()), make([]float32, s.OC)
@@ -96,6 +106,18 @@ func BenchmarkConv2DBackwardFilter(b *testing.B) {
 			}
 			reportMACs(b, s)
 		})
+	}
+}
+
+// benchPaths runs f as the benchmark name/path for every kernel path this machine runs.
+func benchPaths(b *testing.B, name string, f func(b *testing.B)) {
+	for _, p := range kernelPaths() {
+		if p.can {
+			b.Run(name+"/"+p.name, func(b *testing.B) {
+				defer p.use()()
+				f(b)
+			})
+		}
 	}
 }
 
@@ -158,10 +180,11 @@ func BenchmarkSample(b *testing.B) {
 }
 
 // BenchmarkStep trains every preset for one step of 64 random samples at a time (the
-// engine, chunks in parallel on GOMAXPROCS goroutines, and the update), reporting samples/s:
-// the whole-network cost of each op mix, e.g. for a profile of one wide preset,
+// engine, chunks in parallel on GOMAXPROCS goroutines, and the update) on every kernel
+// path this machine runs, reporting samples/s: the whole-network cost of each op mix, e.g.
+// for a profile of one wide preset,
 //
-//	go test -run '^$' -bench 'Step/lenet-16-32' -cpuprofile cpu.out ./cpu
+//	go test -run '^$' -bench 'Step/lenet-16-32/avx512' -cpuprofile cpu.out ./cpu
 func BenchmarkStep(b *testing.B) {
 	names := make([]string, 0, len(model.Presets))
 	for name := range model.Presets {
@@ -185,12 +208,20 @@ func BenchmarkStep(b *testing.B) {
 			for i := range ep.Order {
 				ep.Order[i] = int32(i)
 			}
-			for b.Loop() {
-				if _, err := e.TrainEpoch(ep, nil); err != nil {
-					b.Fatal(err)
+			for _, p := range kernelPaths() {
+				if !p.can {
+					continue
 				}
+				b.Run(p.name, func(b *testing.B) {
+					defer p.use()()
+					for b.Loop() {
+						if _, err := e.TrainEpoch(ep, nil); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "samples/s")
+				})
 			}
-			b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "samples/s")
 		})
 	}
 }

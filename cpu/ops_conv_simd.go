@@ -50,6 +50,10 @@ func convForwardSIMD(out, in, w, b []float32, s model.ConvShape) bool {
 	if !simdConv || s.N == 0 {
 		return false
 	}
+	if simd512 {
+		convForward512(out, in, w, b, s)
+		return true
+	}
 	if s.PadH > 0 || s.PadW > 0 || s.OW()%8 != 0 {
 		return convForwardPadded(out, in, w, b, s)
 	}
@@ -87,6 +91,10 @@ func convForwardPadded(out, in, w, b []float32, s model.ConvShape) bool {
 func convBackwardDataSIMD(dIn, dOut, w []float32, s model.ConvShape) bool {
 	if !simdConv || s.N == 0 {
 		return false
+	}
+	if simd512 {
+		convBackwardData512(dIn, dOut, w, s)
+		return true
 	}
 	mh, mw := s.KH-1-s.PadH, s.KW-1-s.PadW
 	ph, pw := s.H+s.KH-1, s.W+s.KW-1 // = OH+2·mh, OW+2·mw
@@ -173,7 +181,14 @@ func corrPlanes(dst, src, w, b []float32, nf int, g *corrGeom) {
 // input in place; any other copies a group of zero-padded samples at a time into a pooled
 // buffer and adds their sums to dW in sample order. It needs rows of at least 8 columns.
 func convBackwardFilterSIMD(dW, dOut, in []float32, s model.ConvShape) bool {
-	if !simdConv || s.N == 0 || s.OW() < 8 {
+	if !simdConv || s.N == 0 {
+		return false
+	}
+	if simd512 {
+		convBackwardFilter512(dW, dOut, in, s)
+		return true
+	}
+	if s.OW() < 8 {
 		return false
 	}
 	if s.PadH > 0 || s.PadW > 0 {

@@ -27,6 +27,8 @@ func simdShapes() []model.ConvShape {
 		model.ConvShape{N: 2, C: 3, H: 9, W: 21, OC: 5, KH: 3, KW: 4},                      // OW 18: two vectors and a tail
 		model.ConvShape{N: 10, C: 4, H: 14, W: 14, OC: 3, KH: 3, KW: 5, PadH: 2, PadW: 4},  // padded, 7 samples a pass
 		model.ConvShape{N: 2, C: 1, H: 120, W: 120, OC: 2, KH: 3, KW: 3, PadH: 1, PadW: 1}, // one padded sample > a filter group
+		model.ConvShape{N: 3, C: 8, H: 40, W: 40, OC: 3, KH: 5, KW: 5, PadH: 2, PadW: 2},   // AVX-512 dW: one sample a pass
+		model.ConvShape{N: 2, C: 3, H: 7, W: 11, OC: 5, KH: 2, KW: 3, PadW: 1},             // P = 6·11: a 2-lane last vector
 		model.ConvShape{N: 0, C: 6, H: 12, W: 12, OC: 12, KH: 5, KW: 5},                    // empty batch
 	)
 }
@@ -43,8 +45,8 @@ func useSIMD(t *testing.T) {
 	t.Cleanup(func() { cpu.SetSIMD(was) })
 }
 
-// TestSIMDConvIsUsed makes sure that the comparisons below compare two different kernels
-// and that the default network's layers take the SIMD ones.
+// TestSIMDConvIsUsed makes sure that the comparisons below compare different kernels,
+// that the best path this CPU has is on by default, and which shapes each SIMD path takes.
 func TestSIMDConvIsUsed(t *testing.T) {
 	if !cpu.HasSIMD() {
 		t.Skip("this CPU has no AVX2+FMA: the scalar kernels run, and the other tests check them")
@@ -52,36 +54,36 @@ func TestSIMDConvIsUsed(t *testing.T) {
 	was := cpu.SetSIMD(true)
 	t.Cleanup(func() { cpu.SetSIMD(was) })
 	assert.True(t, was, "AVX2 and FMA are present, so the SIMD convolutions must be on by default")
-	for _, n := range []int{1, 8} { // the default network's layers, as the engine calls them
-		for _, s := range []model.ConvShape{
-			{N: n, C: 1, H: 28, W: 28, OC: 6, KH: 5, KW: 5},
-			{N: n, C: 6, H: 12, W: 12, OC: 12, KH: 5, KW: 5},
-		} {
-			forward, data, filter := cpu.SIMDTakes(s)
-			assert.True(t, forward && data && filter, "%+v: forward %v, data %v, filter %v", s, forward, data, filter)
-		}
-	}
-	// Every conv of every preset, as the engine calls them: operands of any size take the
-	// SIMD kernels (lenet-16-32's second conv once fell back to the scalar input gradient,
-	// its flipped weights and padded dOut being larger than a fixed stack buffer: 5× slower).
-	for name := range model.Presets {
-		a, err := model.Parse(name)
-		require.NoError(t, err)
-		for i := range a.Layers {
-			if l := &a.Layers[i]; l.Kind == model.Conv {
-				for _, n := range []int{1, 8} {
-					forward, data, filter := cpu.SIMDTakes(l.ConvShape(n))
-					// dW needs rows of 8 columns (the 4×4 maps of the third convs have not).
-					wantFilter := l.Out.W >= 8
-					assert.True(t, forward && data && filter == wantFilter, "%s %s N=%d: forward %v, data %v, filter %v", name, l.Name, n, forward, data, filter)
+	was512 := cpu.SetAVX512(cpu.HasAVX512())
+	assert.Equal(t, cpu.HasAVX512(), was512, "the 16-lane kernels are on by default exactly where the CPU has AVX-512")
+	cpu.SetAVX512(was512)
+	forEachPath(t, func(t *testing.T) {
+		avx512 := cpu.SetAVX512(true)
+		cpu.SetAVX512(avx512)
+		// Every conv of every preset, as the engine calls them: operands of any size take the
+		// SIMD kernels (lenet-16-32's second conv once fell back to the scalar input
+		// gradient, its flipped weights and padded dOut being larger than a fixed stack
+		// buffer: 72% of a step's time).
+		for name := range model.Presets {
+			a, err := model.Parse(name)
+			require.NoError(t, err)
+			for i := range a.Layers {
+				if l := &a.Layers[i]; l.Kind == model.Conv {
+					for _, n := range []int{1, 8} {
+						forward, data, filter := cpu.SIMDTakes(l.ConvShape(n))
+						// The 8-lane dW needs rows of 8 columns (the 4×4 maps of the third convs
+						// have not); the 16-lane one runs along whole planes.
+						wantFilter := avx512 || l.Out.W >= 8
+						assert.True(t, forward && data && filter == wantFilter, "%s %s N=%d: forward %v, data %v, filter %v", name, l.Name, n, forward, data, filter)
+					}
 				}
 			}
 		}
-	}
-	_, data, _ := cpu.SIMDTakes(model.ConvShape{N: 1, C: 64, H: 30, W: 30, OC: 64, KH: 5, KW: 5, PadH: 2, PadW: 2})
-	assert.True(t, data, "large operands take the SIMD kernels too")
-	_, _, filter := cpu.SIMDTakes(model.ConvShape{N: 1, C: 2, H: 4, W: 4, OC: 2, KH: 3, KW: 3, PadH: 1, PadW: 1})
-	assert.False(t, filter, "rows of 4 columns hold no 8-wide vector")
+		_, data, _ := cpu.SIMDTakes(model.ConvShape{N: 1, C: 64, H: 30, W: 30, OC: 64, KH: 5, KW: 5, PadH: 2, PadW: 2})
+		assert.True(t, data, "large operands take the SIMD kernels too")
+		_, _, filter := cpu.SIMDTakes(model.ConvShape{N: 1, C: 2, H: 4, W: 4, OC: 2, KH: 3, KW: 3, PadH: 1, PadW: 1})
+		assert.Equal(t, avx512, filter, "rows of 4 columns hold no 8-wide vector, and a 4×4 plane 16 values")
+	}, "avx512", "avx2")
 }
 
 // assertCloseTerms checks |got − want| ≤ 1e-6·√terms·(1 + |want|) elementwise: the float32
@@ -98,9 +100,11 @@ func assertCloseTerms(t *testing.T, want []float64, got []float32, terms int, wh
 	}
 }
 
-// TestSIMDConvMatchesScalar runs every op with the SIMD kernels and with the scalar ones and
-// compares both with the exact float64 sums: they may differ by rounding only.
-func TestSIMDConvMatchesScalar(t *testing.T) { simdMatchesScalar(t, simdShapes()) }
+// TestSIMDConvMatchesScalar runs every op with each SIMD path's kernels and with the scalar
+// ones and compares both with the exact float64 sums: they may differ by rounding only.
+func TestSIMDConvMatchesScalar(t *testing.T) {
+	forEachPath(t, func(t *testing.T) { simdMatchesScalar(t, simdShapes()) }, "avx512", "avx2")
+}
 
 func simdMatchesScalar(t *testing.T, shapes []model.ConvShape) {
 	useSIMD(t)
