@@ -3,12 +3,20 @@ package cpu_test
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"vkcnn/cpu"
+	"vkcnn/engine"
 	"vkcnn/internal/optest"
+	"vkcnn/model"
+	"vkcnn/train"
 )
 
 // kernelPath is one set of convolution kernels: its name, whether this build and CPU can
@@ -75,4 +83,29 @@ func forEachPath(t *testing.T, f func(t *testing.T), only ...string) {
 // AVX-512, AVX2+FMA and scalar in a GOEXPERIMENT=simd build, scalar in a plain one.
 func TestOpsEveryKernelPath(t *testing.T) {
 	forEachPath(t, func(t *testing.T) { optest.All(t, ops{}) })
+}
+
+// TestWideTrainingIsIndependentOfGOMAXPROCS trains a wide preset (the 16-lane kernels'
+// pooled patch matrices, shared by the goroutines, and the group passes of dW) with 1 and
+// with 3 goroutines on every kernel path: the weights must be bit-identical.
+func TestWideTrainingIsIndependentOfGOMAXPROCS(t *testing.T) {
+	a, err := model.Parse("conv3-16-32-32")
+	require.NoError(t, err)
+	data := randomSet(40, a.Input, 3)
+	forEachPath(t, func(t *testing.T) {
+		run := func(procs int) *model.Params {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			e, err := cpu.New(engine.Config{Arch: a, Batch: 20, Momentum: 0.9, Seed: 4, Train: data, Test: data})
+			require.NoError(t, err)
+			require.NoError(t, e.SetParams(a.InitParams(2)))
+			_, _, err = train.Run(e, train.Options{Epochs: 2, LR0: 0.05, LR1: 0.01, Seed: 1, Shuffle: true}, nil)
+			require.NoError(t, err)
+			p, err := e.Params()
+			require.NoError(t, err)
+			return p
+		}
+		p1, p3 := run(1), run(3)
+		assert.Equal(t, p1, p3, "bit-identical weights with 1 and 3 goroutines")
+		assert.NotEqual(t, a.InitParams(2), p1, "training changed the weights")
+	})
 }
