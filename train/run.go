@@ -44,6 +44,15 @@ type Reporter interface {
 	EpochEnd(s EpochStats)
 }
 
+// StepReporter is a Reporter that also hears each step's loss: Run calls Steps once per
+// epoch, after the epoch's steps and before its evaluation, with the epoch (1-based), the
+// global index of its first step (0-based), and every step's mean batch loss (computed
+// before that step's update) and learning rate. The slices are Run's: copy to keep them.
+// Steps is not called for an epoch whose loss became NaN or infinite.
+type StepReporter interface {
+	Steps(epoch, firstStep int, loss, lr []float32)
+}
+
 // DivergedError reports a loss that became NaN or infinite.
 type DivergedError struct {
 	Epoch, Step int // Step is the global step (0-based)
@@ -109,6 +118,9 @@ func Run(e engine.Engine, opts Options, r Reporter) ([]EpochStats, engine.EvalRe
 			}
 			n := min(batch, samples-s*batch)
 			lossSum += float64(l) * float64(n)
+		}
+		if sr, ok := r.(StepReporter); ok {
+			sr.Steps(ep+1, first, res.StepLoss, lrs)
 		}
 		ev, err = e.Evaluate()
 		if err != nil {
