@@ -74,10 +74,11 @@ func Prepare(img image.Image) ([]float32, error) {
 			src.SetGray16(x, y, color.Gray16{Y: uint16(math.Round(s * 0xffff))})
 		}
 	}
-	// dst = f·(src − centre of mass) + (14, 14), moved back inside when the box would leave
-	// the field.
-	tx := place(Size/2-f*sx/sum, f, box.Min.X, box.Max.X)
-	ty := place(Size/2-f*sy/sum, f, box.Min.Y, box.Max.Y)
+	// dst = f·(src − centre of mass) + the centre of pixel (14, 14), moved back inside when
+	// the box would leave the field.
+	const c = Size/2 + 0.5
+	tx := place(c-f*sx/sum, f, box.Min.X, box.Max.X)
+	ty := place(c-f*sy/sum, f, box.Min.Y, box.Max.Y)
 	dst := image.NewGray16(image.Rect(0, 0, Size, Size))
 	draw.CatmullRom.Transform(dst, f64.Aff3{f, 0, tx, 0, f, ty}, src, r, draw.Src, nil)
 	out := make([]float32, Size*Size)
