@@ -43,6 +43,13 @@ train: data build
 bench: data
 	$(GO) test -run '^$$' -bench 'BenchmarkTrain' -benchtime 1x -timeout 60m ./internal/enginetest
 
+# The CPU engine and PyTorch (/usr/bin/python3 with python3-torch) side by side on the same
+# cores: every preset, one epoch of 12,800 samples at batch 64 and of 2,000 at batch 1 (the
+# script's LIMIT64, LIMIT1, THREADS, REPEAT, PRESETS change that), a table with the ratios.
+.PHONY: bench-torch
+bench-torch: data build
+	scripts/bench_torch.sh
+
 -include shaders/shaders.mk
 
 # CI: the committed SPIR-V must be what glslc makes of the committed GLSL (rebuilt
