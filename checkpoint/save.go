@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"sync"
 
 	"vkcnn/model"
 )
@@ -22,9 +23,14 @@ func Save(path string, a *model.Arch, p *model.Params) error {
 
 // Target is a checkpoint path held for writing by one run (see Lock).
 type Target struct {
-	path string   // as given, for messages
-	file string   // what is written: path with its symbolic links resolved
-	lock *os.File // the locked lock file, nil once closed
+	path string // as given, for messages
+	file string // what is written: path with its symbolic links resolved
+	// mu guards what Abandon, called from a signal handler's goroutine, changes while a
+	// Save may be running.
+	mu        sync.Mutex
+	lock      *os.File // the locked lock file, nil once closed
+	tmp       string   // the temporary file of the Save in progress, "" between saves
+	abandoned bool
 }
 
 // Lock prepares path for Save: it resolves its symbolic links, checks as Check does that a
@@ -42,12 +48,23 @@ func Lock(path string) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
+	removeStaleTemps(file)
 	return &Target{path: path, file: file, lock: lock}, nil
 }
 
 // Close releases the lock and removes the lock file. A nil Target is closed.
 func (t *Target) Close() error {
-	if t == nil || t.lock == nil {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.unlock()
+}
+
+// unlock is Close with t.mu held.
+func (t *Target) unlock() error {
+	if t.lock == nil {
 		return nil
 	}
 	// Removed while still locked: see lockFile for why that is safe.
@@ -55,6 +72,24 @@ func (t *Target) Close() error {
 	t.lock = nil
 	return err
 }
+
+// Abandon is for a process about to exit on a signal, from any goroutine, while a Save
+// may be running: it removes the temporary file of a Save in progress, so the checkpoint
+// keeps its last complete content (a Save that already renamed its file has completed),
+// closes t as Close does, and makes every later Save fail before it writes anything.
+func (t *Target) Abandon() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.abandoned = true
+	if t.tmp != "" {
+		os.Remove(t.tmp)
+		t.tmp = ""
+	}
+	t.unlock()
+}
+
+// errAbandoned is a Save's error after Abandon.
+var errAbandoned = errors.New("abandoned (the run is stopping), not written")
 
 // Save writes p, the parameters of arch a, as safetensors, atomically: it writes a
 // temporary file beside the (link-resolved) target, syncs it, renames it over the target
@@ -65,13 +100,33 @@ func (t *Target) Save(a *model.Arch, p *model.Params) error {
 	if err := a.Check(p); err != nil {
 		return fileError(t.path, err)
 	}
-	if err := writeAtomic(t.file, encode(a, p)); err != nil {
+	if err := writeAtomic(t.file, encode(a, p), t.createTemp); err != nil {
 		return fileError(t.path, err)
 	}
+	t.mu.Lock()
+	t.tmp = ""
+	t.mu.Unlock()
 	return nil
 }
 
-func writeAtomic(file string, data []byte) (err error) {
+// createTemp is createTemp for t's file, recording the name for Abandon; it fails once t
+// is abandoned. Holding t.mu while the file is made means Abandon either finds its name or
+// runs before it exists.
+func (t *Target) createTemp(file string, perm fs.FileMode) (*os.File, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.abandoned {
+		return nil, errAbandoned
+	}
+	f, err := createTemp(file, perm)
+	if err == nil {
+		t.tmp = f.Name()
+	}
+	return f, err
+}
+
+// writeAtomic writes data to file through a temporary file made by create (see Target.Save).
+func writeAtomic(file string, data []byte, create func(string, fs.FileMode) (*os.File, error)) (err error) {
 	perm, keep := fs.FileMode(0o666), false
 	if st, err := os.Stat(file); err == nil {
 		if !st.Mode().IsRegular() {
@@ -81,7 +136,7 @@ func writeAtomic(file string, data []byte) (err error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	f, err := createTemp(file, perm)
+	f, err := create(file, perm)
 	if err != nil {
 		return err
 	}
@@ -134,6 +189,34 @@ func createTemp(file string, perm fs.FileMode) (*os.File, error) {
 		}
 	}
 	return nil, fmt.Errorf("no free temporary name .%s-*.tmp in %s", base, dir)
+}
+
+// isTempOf reports whether name is the name createTemp gives a temporary file of base:
+// "." + base + "-" + ten digits + ".tmp".
+func isTempOf(name, base string) bool {
+	digits, ok := strings.CutPrefix(name, "."+base+"-")
+	if !ok {
+		return false
+	}
+	digits, ok = strings.CutSuffix(digits, ".tmp")
+	return ok && len(digits) == 10 && strings.Trim(digits, "0123456789") == ""
+}
+
+// removeStaleTemps removes the temporary files of file's earlier saves, left by a run
+// killed in the middle of one (SIGKILL, a crash, a power cut). The caller holds file's
+// lock, so no other run is saving to file; another run's Check may have made one for an
+// instant, and tolerates finding it gone.
+func removeStaleTemps(file string) {
+	dir, base := split(file)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && isTempOf(e.Name(), base) {
+			os.Remove(dir + "/" + e.Name())
+		}
+	}
 }
 
 // split splits a path at its last slash, without cleaning it (a lexical clean of "a/b/.."

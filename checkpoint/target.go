@@ -59,7 +59,8 @@ func check(path string) (string, error) {
 		return "", fmt.Errorf("cannot create its temporary file .%s-NNNNNNNNNN.tmp in %s: %w", show(base), show(dir), pathless(err))
 	}
 	f.Close()
-	if err := os.Remove(f.Name()); err != nil {
+	// Gone already means a run holding the lock removed it as stale (removeStaleTemps).
+	if err := os.Remove(f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("cannot remove its temporary file: %w", err)
 	}
 	return file, nil

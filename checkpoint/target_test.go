@@ -182,7 +182,7 @@ func TestCheckRefusesWhatSaveCannotDo(t *testing.T) {
 		_, err := Lock(c.path)
 		require.EqualError(t, err, c.want, c.path)
 		// What Check refuses, the save itself (without Check) cannot do either.
-		require.Error(t, writeAtomic(c.path, encode(a, tinyParams(a))), c.path)
+		require.Error(t, writeAtomic(c.path, encode(a, tinyParams(a)), createTemp), c.path)
 	}
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
