@@ -20,6 +20,8 @@ type config struct {
 	lr0, lr1, momentum             float64
 	seed                           uint64
 	noShuffle, json, profile       bool
+	metrics, plot                  string // -metrics FILE.jsonl, -plot FILE.png (metrics.go)
+	metricsEvery                   int
 }
 
 // Defaults: batch 64 with momentum 0.9 and lr 0.05→0.001 reaches (98.6% with PyTorch) the original study's accuracy in its 5
@@ -53,6 +55,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.save, "save", "", "write a checkpoint (.safetensors) here after every epoch")
 	fs.BoolVar(&c.json, "json", false, "end stdout with one JSON line of results")
 	fs.BoolVar(&c.profile, "profile", false, "print GPU time per op per step (gpu engine)")
+	fs.StringVar(&c.metrics, "metrics", "", "stream one JSON line per epoch (and per -metrics-every steps) to this file")
+	fs.IntVar(&c.metricsEvery, "metrics-every", 0, "with -metrics: a line of the mean loss every N steps")
+	fs.StringVar(&c.plot, "plot", "", "draw the loss and accuracy curves to this .png after every epoch")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -108,6 +113,9 @@ func (c *config) check() error {
 		return fmt.Errorf("-momentum %g: must be in [0, 1)", c.momentum)
 	case c.limit < 0:
 		return fmt.Errorf("-limit %d: must be 0 (all) or more", c.limit)
+	}
+	if err := c.checkCurveFlags(); err != nil {
+		return err
 	}
 	if c.save != "" {
 		if err := checkWritable(c.save); err != nil {

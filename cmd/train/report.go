@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -11,11 +12,17 @@ import (
 	"vkcnn/train"
 )
 
-// reporter prints a progress bar per epoch on a terminal and one line per epoch.
+// reporter prints one line per epoch and, during an epoch, a progress bar on a terminal or
+// else (a log file, a pipe) a line at every tenth of the epoch's samples; it feeds -metrics
+// and -plot when they are asked for.
 type reporter struct {
 	out io.Writer
 	tty bool
 	bar *progressbar.ProgressBar
+	// without a terminal: the epoch, its samples, the tenths printed and its start
+	epoch, epochs, samples, tenths int
+	start                          time.Time
+	curves                         *curveOutputs
 }
 
 // newReporter reports to out; the progress bar only when out is a terminal (or run's
@@ -31,6 +38,7 @@ func newReporter(out io.Writer) *reporter {
 
 func (r *reporter) EpochStart(epoch, epochs, samples int) {
 	if !r.tty {
+		r.epoch, r.epochs, r.samples, r.tenths, r.start = epoch, epochs, samples, 0, time.Now()
 		return
 	}
 	r.bar = progressbar.NewOptions(samples,
@@ -44,10 +52,25 @@ func (r *reporter) EpochStart(epoch, epochs, samples int) {
 	)
 }
 
+// Progress moves the bar, or without a terminal prints a line for each tenth of the
+// epoch reached (10% … 90%: the epoch's own line follows at 100%). An engine that reports
+// progress rarely (the GPU's chunks) gives fewer lines, never more.
 func (r *reporter) Progress(done int) {
 	if r.bar != nil {
 		r.bar.Set(done)
+		return
 	}
+	if r.tty || r.samples < 1 {
+		return
+	}
+	tenths := min(9, done*10/r.samples)
+	if tenths <= r.tenths {
+		return
+	}
+	r.tenths = tenths
+	secs := time.Since(r.start).Seconds()
+	fmt.Fprintf(r.out, "epoch %d/%d: %3d%%  %d/%d samples  %.1fs  %.0f samples/s\n",
+		r.epoch, r.epochs, 10*tenths, done, r.samples, secs, float64(done)/max(secs, 1e-9))
 }
 
 func (r *reporter) EpochEnd(s train.EpochStats) {
@@ -57,6 +80,9 @@ func (r *reporter) EpochEnd(s train.EpochStats) {
 	}
 	fmt.Fprintf(r.out, "epoch %d: train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.2fs  %.0f samples/s\n",
 		s.Epoch, s.TrainLoss, 100*s.TrainAcc, s.TestLoss, 100*s.TestAcc, s.Seconds, s.SamplesPerSecond)
+	if r.curves != nil {
+		r.curves.epochEnd(s)
+	}
 }
 
 // abort clears an unfinished progress bar, so that an error starts on a clean line.

@@ -87,7 +87,13 @@ func (c *config) train(stdout, stderr io.Writer) error {
 		Shuffle: !c.noShuffle, Save: c.save, SaveFunc: saveFunc,
 	}
 	rep := newReporter(stdout)
+	if rep.curves, err = c.openCurves(arch, eng, trainSet.N, testSet.N); err != nil {
+		return err
+	}
 	stats, ev, err := train.Run(eng, opts, rep)
+	if cerr := rep.curves.close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		rep.abort()
 		return err
