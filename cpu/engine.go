@@ -132,18 +132,36 @@ func (e *Engine) TrainEpoch(ep engine.Epoch, progress func(int)) (engine.EpochRe
 			return engine.EpochResult{}, fmt.Errorf("cpu: sample index %d out of range [0, %d)", idx, e.cfg.Train.N)
 		}
 	}
-	res := engine.EpochResult{StepLoss: make([]float32, steps)}
+	from, to, err := ep.Range(steps)
+	if err != nil {
+		return engine.EpochResult{}, fmt.Errorf("cpu: %w", err)
+	}
+	res := engine.EpochResult{StepLoss: make([]float32, 0, to-from)}
 	every := max(1, steps/100)
-	for s := 0; s < steps; s++ {
+	for s := from; s < to; s++ {
+		if stopped(ep.Stop) {
+			break
+		}
 		batch := ep.Order[s*b : min(n, (s+1)*b)]
 		loss, correct := e.step(batch, ep.LR[s], uint32(ep.FirstStep+s))
-		res.StepLoss[s] = loss
+		res.StepLoss = append(res.StepLoss, loss)
 		res.Correct += correct
-		if progress != nil && (s%every == every-1 || s == steps-1) {
+		if progress != nil && (s%every == every-1 || s == to-1) {
 			progress(min(n, (s+1)*b))
 		}
 	}
 	return res, nil
+}
+
+// stopped reports whether stop is closed: TrainEpoch stops after the step it is in, so a
+// stop waits at most one step.
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // step runs forward, backward and the update for one batch and returns its mean loss and

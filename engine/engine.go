@@ -10,6 +10,8 @@
 package engine
 
 import (
+	"fmt"
+
 	"vkcnn/model"
 )
 
@@ -60,14 +62,36 @@ type Epoch struct {
 	LR []float32
 	// FirstStep is the global index of the epoch's first step (the dropout counter).
 	FirstStep int
+	// From and To select the steps of the epoch to run, [From, To) (To = 0: to the end), so
+	// that a run can resume mid-epoch or pause after a few steps; the steps run are the
+	// same, bit for bit, as in a whole epoch.
+	From, To int
+	// Stop, when it is closed, asks the engine to return early, at the first step boundary
+	// it can reach (see each engine's TrainEpoch); nil never stops.
+	Stop <-chan struct{}
+}
+
+// Range is [From, To) of an epoch of steps steps, To = 0 read as steps, or an error that
+// names the bad bound.
+func (e Epoch) Range(steps int) (from, to int, err error) {
+	from, to = e.From, e.To
+	if to == 0 {
+		to = steps
+	}
+	if from < 0 || from > to || to > steps {
+		return 0, 0, fmt.Errorf("steps [%d, %d) are not within the epoch's %d", e.From, e.To, steps)
+	}
+	return from, to, nil
 }
 
 // EpochResult is what an engine measured while training an epoch.
 type EpochResult struct {
-	// StepLoss is each step's mean batch loss, computed before that step's update.
+	// StepLoss is the mean batch loss of each step run, computed before that step's update:
+	// one per step of [From, To), fewer when Stop ended the epoch early (the steps done are
+	// From … From+len(StepLoss)−1).
 	StepLoss []float32
-	// Correct counts the training samples whose logits' argmax was their label, before the
-	// update of their step.
+	// Correct counts the training samples of the steps run whose logits' argmax was their
+	// label, before the update of their step.
 	Correct int
 }
 
@@ -98,6 +122,16 @@ type Engine interface {
 	Close() error
 	// Config is what the engine was built for.
 	Config() Config
+}
+
+// OptimState is implemented by engines whose optimiser state can be read and restored, so
+// that a run stopped after any step continues exactly: the momentum buffers v of the update
+// v ← μ·v + g, w ← w − lr·v, one per parameter, named and shaped as model.Params.
+type OptimState interface {
+	// Momentum returns a copy of the momentum buffers.
+	Momentum() (*model.Params, error)
+	// SetMomentum replaces them (after SetParams, which zeroes them).
+	SetMomentum(v *model.Params) error
 }
 
 // Inspector is implemented by engines that can compute one step's results without taking

@@ -46,6 +46,7 @@ type Engine struct {
 	steps                int // training steps per epoch
 	chunkSteps, chunks   int
 	chunk, tail, eval    *vulkan.Commands
+	one, last            *vulkan.Commands // one full step; the smaller last batch alone
 }
 
 // paramSlot is where a tensor lives in the flat parameter buffers (in floats).
@@ -131,7 +132,7 @@ func (e *Engine) Params() (*model.Params, error) {
 
 // TrainEpoch implements engine.Engine.
 func (e *Engine) TrainEpoch(ep engine.Epoch, progress func(int)) (engine.EpochResult, error) {
-	n, b := e.cfg.Train.N, e.cfg.Batch
+	n := e.cfg.Train.N
 	if len(ep.Order) != n || len(ep.LR) != e.steps {
 		return engine.EpochResult{}, fmt.Errorf("gpu: epoch has %d samples and %d learning rates, the engine was built for %d and %d", len(ep.Order), len(ep.LR), n, e.steps)
 	}
@@ -149,52 +150,20 @@ func (e *Engine) TrainEpoch(ep engine.Epoch, progress func(int)) (engine.EpochRe
 	if err := vulkan.Upload(e.b.lrs, 0, ep.LR); err != nil {
 		return engine.EpochResult{}, err
 	}
-	ctrl := []uint32{0, uint32(ep.FirstStep), 0, 0}
+	from, to, err := ep.Range(e.steps)
+	if err != nil {
+		return engine.EpochResult{}, fmt.Errorf("gpu: %w", err)
+	}
+	ctrl := []uint32{uint32(from), uint32(ep.FirstStep), 0, 0}
 	if err := vulkan.Upload(e.b.ctrl, 0, ctrl); err != nil {
 		return engine.EpochResult{}, err
 	}
-	// Submit everything up front in a few groups, then wait for each group in turn: the
-	// device never idles, and the host wakes only to report progress.
-	groups := min(e.chunks, 16)
-	var pending []*vulkan.Pending
-	var done []int
-	for g := 0; g < groups; g++ {
-		lo, hi := g*e.chunks/groups, (g+1)*e.chunks/groups
-		cs := make([]*vulkan.Commands, 0, hi-lo+1)
-		for i := lo; i < hi; i++ {
-			cs = append(cs, e.chunk)
-		}
-		if g == groups-1 && e.tail != nil {
-			cs = append(cs, e.tail)
-		}
-		p, err := e.d.Start(cs...)
-		if err != nil {
-			e.waitAll(pending)
-			return engine.EpochResult{}, fmt.Errorf("gpu: submitting epoch: %w", err)
-		}
-		pending = append(pending, p)
-		done = append(done, min(n, hi*e.chunkSteps*b))
+	done, err := e.run(e.plan(from, to), from, ep.Stop, progress)
+	if err != nil {
+		return engine.EpochResult{}, err
 	}
-	if groups == 0 { // fewer steps than one chunk: the tail is the whole epoch
-		p, err := e.d.Start(e.tail)
-		if err != nil {
-			return engine.EpochResult{}, fmt.Errorf("gpu: submitting epoch: %w", err)
-		}
-		pending = append(pending, p)
-		done = append(done, n)
-	}
-	done[len(done)-1] = n
-	for i, p := range pending {
-		if err := p.Wait(); err != nil {
-			// The device is lost or hangs: the later groups will not finish either.
-			return engine.EpochResult{}, fmt.Errorf("gpu: training: %w", err)
-		}
-		if progress != nil {
-			progress(done[i])
-		}
-	}
-	res := engine.EpochResult{StepLoss: make([]float32, e.steps)}
-	if err := vulkan.Download(res.StepLoss, e.b.stepLoss, 0); err != nil {
+	res := engine.EpochResult{StepLoss: make([]float32, done-from)}
+	if err := vulkan.Download(res.StepLoss, e.b.stepLoss, from); err != nil {
 		return res, err
 	}
 	if err := vulkan.Download(ctrl, e.b.ctrl, 0); err != nil {
@@ -202,6 +171,92 @@ func (e *Engine) TrainEpoch(ep engine.Epoch, progress func(int)) (engine.EpochRe
 	}
 	res.Correct = int(ctrl[2])
 	return res, nil
+}
+
+// group is command buffers submitted together, and the epoch step they end at.
+type group struct {
+	cs  []*vulkan.Commands
+	end int
+}
+
+// plan splits steps [from, to) into at most 16 groups of command buffers: replays of the
+// chunk buffer, then the tail when the range ends the epoch where the tail starts, else
+// single steps and the smaller last batch.
+func (e *Engine) plan(from, to int) []group {
+	full := e.cfg.Train.N / e.cfg.Batch
+	type piece struct {
+		c     *vulkan.Commands
+		steps int
+	}
+	var ps []piece
+	s := from
+	for e.chunk != nil && s+e.chunkSteps <= min(to, full) {
+		ps = append(ps, piece{e.chunk, e.chunkSteps})
+		s += e.chunkSteps
+	}
+	if to == e.steps && s == e.chunks*e.chunkSteps && e.tail != nil {
+		ps = append(ps, piece{e.tail, to - s})
+		s = to
+	}
+	for ; s < min(to, full); s++ {
+		ps = append(ps, piece{e.one, 1})
+	}
+	if s < to { // the smaller last batch
+		ps = append(ps, piece{e.last, 1})
+	}
+	n := min(len(ps), 16)
+	gs := make([]group, n)
+	end := from
+	for g := range gs {
+		for _, p := range ps[g*len(ps)/n : (g+1)*len(ps)/n] {
+			gs[g].cs = append(gs[g].cs, p.c)
+			end += p.steps
+		}
+		gs[g].end = end
+	}
+	return gs
+}
+
+// run submits the groups keeping two in flight, so that the device never idles and the
+// host wakes only to report progress, and returns the step the epoch reached (from, the
+// range's first step, when nothing ran). Once stop is closed it submits no further group:
+// a stop waits for the groups in flight, at most two, 1/8 of an epoch.
+func (e *Engine) run(gs []group, from int, stop <-chan struct{}, progress func(int)) (int, error) {
+	n, b := e.cfg.Train.N, e.cfg.Batch
+	var pending []*vulkan.Pending
+	reached := from
+	for w := range gs {
+		for next := len(pending); next < len(gs) && next <= w+1 && !isClosed(stop); next++ {
+			p, err := e.d.Start(gs[next].cs...)
+			if err != nil {
+				e.waitAll(pending[w:])
+				return 0, fmt.Errorf("gpu: submitting epoch: %w", err)
+			}
+			pending = append(pending, p)
+		}
+		if w >= len(pending) {
+			break // stopped: nothing more was submitted
+		}
+		if err := pending[w].Wait(); err != nil {
+			// The device is lost or hangs: the later groups will not finish either.
+			return 0, fmt.Errorf("gpu: training: %w", err)
+		}
+		reached = gs[w].end
+		if progress != nil {
+			progress(min(n, reached*b))
+		}
+	}
+	return reached, nil
+}
+
+// isClosed reports whether stop is closed (nil never is).
+func isClosed(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // waitAll waits for submissions before an error is returned, up to the first that fails

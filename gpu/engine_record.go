@@ -28,6 +28,22 @@ func (e *Engine) record() error {
 			return err
 		}
 	}
+	// one and last let an epoch start or stop at any step (engine.Epoch.From/To): one full
+	// step that advances the counter by one, and the smaller last batch alone.
+	if full > 0 {
+		if e.one, err = e.recordBuffer(func(c *recorder) {
+			e.recordTrainStep(c, 0, bs)
+			c.Barrier()
+			c.record(e.k.advance, advanceCall(1))
+		}); err != nil {
+			return err
+		}
+	}
+	if rem > 0 {
+		if e.last, err = e.recordBuffer(func(c *recorder) { e.recordTrainStep(c, 0, rem) }); err != nil {
+			return err
+		}
+	}
 	if tailFull > 0 || rem > 0 {
 		if e.tail, err = e.recordBuffer(func(c *recorder) {
 			for s := 0; s < tailFull; s++ {

@@ -90,6 +90,9 @@ func TestOrdersAreSeededPermutations(t *testing.T) {
 
 // fakeConfig is the config of a fake engine: arch a, n training samples, batch.
 func fakeConfig(a *model.Arch, n, batch int) engine.Config {
+	if a == nil {
+		a, _ = model.Parse(model.DefaultPreset)
+	}
 	return engine.Config{Arch: a, Batch: batch, Train: &engine.Dataset{N: n}, Test: &engine.Dataset{N: 7}}
 }
 
@@ -105,9 +108,14 @@ type fakeEngine struct {
 func (f *fakeEngine) Name() string                    { return "fake" }
 func (f *fakeEngine) Device() string                  { return "none" }
 func (f *fakeEngine) SetParams(p *model.Params) error { f.params = p; return nil }
-func (f *fakeEngine) Params() (*model.Params, error)  { return f.params, nil }
-func (f *fakeEngine) Close() error                    { return nil }
-func (f *fakeEngine) Config() engine.Config           { return f.cfg }
+func (f *fakeEngine) Params() (*model.Params, error) {
+	if f.params == nil {
+		return f.cfg.Arch.NewParams(), nil
+	}
+	return f.params, nil
+}
+func (f *fakeEngine) Close() error          { return nil }
+func (f *fakeEngine) Config() engine.Config { return f.cfg }
 func (f *fakeEngine) Evaluate() (engine.EvalResult, error) {
 	f.evals++
 	return engine.EvalResult{Loss: 0.5, Correct: 9, N: 10}, nil
@@ -125,7 +133,7 @@ func TestRunHandsOverWholeEpochsAndSavesEach(t *testing.T) {
 	var saves []string
 	var archs []*model.Arch
 	opts := Options{Epochs: 2, LR0: 0.1, LR1: 0.01, Seed: 1, Shuffle: true, Save: "x.safetensors",
-		SaveFunc: func(path string, a *model.Arch, _ *model.Params) error {
+		SaveFunc: func(path string, a *model.Arch, _ *model.Params, _ *State) error {
 			saves, archs = append(saves, path), append(archs, a)
 			return nil
 		}}
@@ -153,7 +161,7 @@ func TestRunStopsOnNaNNamingTheStep(t *testing.T) {
 	f := &fakeEngine{cfg: fakeConfig(a, 10, 4), losses: [][]float32{{1, 2, 3}, {1, nan, 4}}, params: a.NewParams()}
 	saves := 0
 	opts := Options{Epochs: 3, LR0: 0.1, LR1: 0.01, Save: "last.safetensors",
-		SaveFunc: func(string, *model.Arch, *model.Params) error { saves++; return nil }}
+		SaveFunc: func(string, *model.Arch, *model.Params, *State) error { saves++; return nil }}
 	stats, _, err := Run(f, opts, nil)
 	var d *DivergedError
 	require.True(t, errors.As(err, &d), "%v", err)

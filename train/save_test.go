@@ -24,7 +24,7 @@ func TestEpochLineBeforeSave(t *testing.T) {
 	f := &fakeEngine{cfg: fakeConfig(a, 10, 4), losses: [][]float32{{1, 2, 3}, {1, 1, 1}}, params: a.NewParams()}
 	log := &epochLog{}
 	opts := Options{Epochs: 2, LR0: 0.1, LR1: 0.01, Seed: 1, Save: "x.safetensors",
-		SaveFunc: func(string, *model.Arch, *model.Params) error {
+		SaveFunc: func(string, *model.Arch, *model.Params, *State) error {
 			log.events = append(log.events, "save")
 			return errors.New("disk full")
 		}}

@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"vkcnn/checkpoint"
 	"vkcnn/model"
+	"vkcnn/train"
 )
 
 // checkWritable refuses, at flag time, a -save path that the first epoch's save would fail
@@ -17,8 +19,10 @@ func checkWritable(path string) error {
 
 // lockSave holds -save's checkpoint for the whole run (checkpoint.Lock): a second run
 // saving to the same file stops here, before any training. It returns the train.Options
-// SaveFunc and the function that releases the lock (both do nothing without -save).
-func (c *config) lockSave() (save func(string, *model.Arch, *model.Params) error, unlock func(), err error) {
+// SaveFunc and the function that releases the lock (both do nothing without -save). While
+// it holds the lock, a stop signal ends the run without leaving a half-written file
+// (stopOnSignal).
+func (c *config) lockSave() (save func(string, *model.Arch, *model.Params, *train.State) error, unlock func(), err error) {
 	if c.save == "" {
 		return nil, func() {}, nil
 	}
@@ -26,8 +30,9 @@ func (c *config) lockSave() (save func(string, *model.Arch, *model.Params) error
 	if err != nil {
 		return nil, nil, fmt.Errorf("-save %s: %w", showPath(c.save), err)
 	}
-	save = func(_ string, a *model.Arch, p *model.Params) error { return t.Save(a, p) }
-	return save, func() { t.Close() }, nil
+	save = func(_ string, a *model.Arch, p *model.Params, _ *train.State) error { return t.Save(a, p) }
+	stop := stopOnSignal(t, c.save, os.Stderr, os.Exit)
+	return save, func() { stop(); t.Close() }, nil
 }
 
 // initArchError is err from reading -init's arch, with the way out when it has none.

@@ -232,7 +232,7 @@ func TestSaveLockHeldForTheRun(t *testing.T) {
 	require.NoError(t, err)
 	a, err := model.Build(tinyNet, model.Shape{C: 1, H: 4, W: 3}, 10)
 	require.NoError(t, err)
-	require.NoError(t, save(path, a, a.InitParams(1)))
+	require.NoError(t, save(path, a, a.InitParams(1), nil))
 	_, err = checkpoint.Lock(path)
 	require.ErrorContains(t, err, "in use by another run", "held after a save")
 	unlock()
