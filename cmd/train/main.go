@@ -15,11 +15,20 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run is the whole command: it parses args, trains, and returns the exit status: 0, 2 for
+// run is the whole command: `predict` and `eval` as the first argument run those
+// subcommands (predict.go, eval.go); otherwise it parses args, trains, and returns the exit status: 0, 2 for
 // a bad flag, 1 for anything else. Every error is one line on stderr naming the flag or
 // file and the problem. A failed write to stdout (a full disk, a closed pipe) is such an
 // error: the results were lost.
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "predict":
+			return runPredict(args[1:], stdout, stderr)
+		case "eval":
+			return runEval(args[1:], stdout, stderr)
+		}
+	}
 	cfg, err := parseFlags(args, stderr)
 	if err == flag.ErrHelp {
 		return 0
