@@ -17,7 +17,8 @@ func ReLUForward(out, in []float32) {
 	if len(out) != len(in) {
 		panic(errActLen)
 	}
-	out = out[:len(in)]
+	k := reluForwardSIMD(out, in) // the first k values, 8 at a time
+	out, in = out[k:len(in)], in[k:]
 	for i, v := range in {
 		out[i] = max(v, 0) // branch-free (MAXSS), so random signs cost no mispredictions
 	}
@@ -28,7 +29,8 @@ func ReLUBackward(dIn, dOut, out []float32) {
 	if len(dIn) != len(dOut) || len(out) != len(dOut) {
 		panic(errActLen)
 	}
-	dIn, out = dIn[:len(dOut)], out[:len(dOut)]
+	k := reluBackwardSIMD(dIn, dOut, out) // the first k values, 8 at a time
+	dIn, dOut, out = dIn[k:len(dOut)], dOut[k:], out[k:len(dOut)]
 	for i, d := range dOut {
 		// Branch-free out[i] > 0, so that random signs cost no mispredictions. With b the
 		// bits of out[i] as an int32, the sign bit of −b & ^b is set when b > 0 (a positive

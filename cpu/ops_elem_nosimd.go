@@ -1,0 +1,14 @@
+//go:build !(goexperiment.simd && amd64)
+
+package cpu
+
+import "vkcnn/model"
+
+// Without GOEXPERIMENT=simd on amd64 the elementwise ops of ops_elem_simd.go do nothing and
+// the scalar loops run.
+
+func reluForwardSIMD(out, in []float32) int { return 0 }
+
+func reluBackwardSIMD(dIn, dOut, out []float32) int { return 0 }
+
+func maxPool2SIMD(out []float32, argmax []int32, in []float32, s model.PoolShape) bool { return false }
