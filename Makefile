@@ -50,6 +50,15 @@ bench: data
 bench-torch: data build
 	scripts/bench_torch.sh
 
+# The original study's comparison in one command: every preset of the study with its
+# per-sample recipe and with the default batch-64 one over SEEDS seeds (SEEDS=1: quick),
+# on the GPU when there is one, then 13 epochs of repeated training with and without
+# dropout; writes out/compare.md and out/dropout.png (bin/train compare -h: the knobs).
+SEEDS ?= 3
+.PHONY: compare
+compare: data build
+	./bin/train compare -seeds $(SEEDS)
+
 -include shaders/shaders.mk
 
 # CI: the committed SPIR-V must be what glslc makes of the committed GLSL (rebuilt

@@ -213,12 +213,17 @@ func (epochTicks) Ticks(lo, hi float64) []plot.Tick {
 }
 
 // checkPNGPath refuses, before training, a -plot path whose writes would fail: not ending
-// in .png, a folder, something other than a regular file, or a folder where the temporary
-// file of an atomic write cannot be made (it is made and removed here).
+// in .png, or refused by checkAtomicPath.
 func checkPNGPath(path string) error {
 	if !strings.EqualFold(filepath.Ext(path), ".png") {
 		return errors.New("want a .png file name")
 	}
+	return checkAtomicPath(path)
+}
+
+// checkAtomicPath refuses a path that writeAtomic would fail on: see checkOutputFile, and
+// a folder where its temporary file cannot be made (it is made and removed here).
+func checkAtomicPath(path string) error {
 	if err := checkOutputFile(path); err != nil {
 		return err
 	}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestCompareTiny runs the whole comparison small (2 presets, 1 seed, 1 epoch on 500
+// images, a 2-epoch repeated training): compare.md has the table's header and one row per
+// preset with every cell filled (params, the study's number or "—", accuracies, seconds,
+// the engine), the repeated-training table one row per epoch, and dropout.png is a PNG.
+func TestCompareTiny(t *testing.T) {
+	needData(t)
+	out := filepath.Join(t.TempDir(), "out")
+	start := time.Now()
+	code, stdout, stderr := runTrain(t, "compare", "-data", realData, "-device", "cpu", "-limit", "500", "-epochs", "1",
+		"-seeds", "1", "-presets", "lenet-6-12,conv3-6-12-16", "-repeat-epochs", "2", "-out", out)
+	require.Equal(t, 0, code, stderr)
+	t.Logf("tiny compare: %s", time.Since(start).Round(time.Millisecond))
+	assert.Contains(t, stdout, "[6/6] lenet-6-12-dropout, 2 epochs at lr 0.03, seed 1")
+
+	b, err := os.ReadFile(filepath.Join(out, "compare.md"))
+	require.NoError(t, err)
+	md := string(b)
+	assert.Contains(t, md, "Command: `bin/train compare -data "+realData)
+	assert.Contains(t, md, "Hardware: cpu engine on CPU")
+	assert.NotContains(t, md, "in progress")
+	lines := strings.Split(md, "\n")
+	header := "| preset | params | study | ours, study's recipe | s/run | ours, default recipe | s/run | engine | note |"
+	i := indexOf(lines, header)
+	require.GreaterOrEqual(t, i, 0, md)
+	acc := `\d{1,3}\.\d\d%`
+	row := regexp.MustCompile(`^\| (\S+) \| (\d+) \| (≈98\.2%|—) \| ` + acc + ` \| \d+\.\d \| ` + acc + ` \| \d+\.\d \| cpu \| ([^|]*) \|$`)
+	m := row.FindStringSubmatch(lines[i+2])
+	require.NotNil(t, m, "row: %q", lines[i+2])
+	assert.Equal(t, []string{"lenet-6-12", "3898", "≈98.2%"}, m[1:4])
+	assert.Contains(t, m[4], "not the study's", "a -limit run is not held against the study")
+	m = row.FindStringSubmatch(lines[i+3])
+	require.NotNil(t, m, "row: %q", lines[i+3])
+	assert.Equal(t, []string{"conv3-6-12-16", "—", ""}, []string{m[1], m[3], strings.TrimSpace(m[4])})
+	assert.False(t, strings.HasPrefix(lines[i+4], "|"), "two presets, two rows")
+
+	j := indexOf(lines, "| epoch | lenet-6-12 | lenet-6-12-dropout |")
+	require.GreaterOrEqual(t, j, 0, md)
+	for e, want := range []string{"1", "2"} {
+		assert.Regexp(t, `^\| `+want+` \| `+acc+` \| `+acc+` \|$`, lines[j+2+e])
+	}
+	assert.False(t, strings.HasPrefix(lines[j+4], "|"), "two epochs, two rows")
+
+	f, err := os.Open(filepath.Join(out, "dropout.png"))
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	assert.Equal(t, 960, img.Bounds().Dx())
+	left, err := filepath.Glob(filepath.Join(out, ".*.tmp"))
+	require.NoError(t, err)
+	assert.Empty(t, left)
+}
+
+func indexOf(lines []string, s string) int {
+	for i, l := range lines {
+		if l == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestCompareBadFlags: a bad flag of compare is one line and exit 2 before any training.
+func TestCompareBadFlags(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-seeds", "0"}, "-seeds 0: must be at least 1"},
+		{[]string{"-epochs", "0"}, "-epochs 0: must be at least 1"},
+		{[]string{"-presets", "lenet-6-12,nonet"}, "-presets: "},
+		{[]string{"-presets", ","}, "-presets: none given"},
+		{[]string{"-device", "tpu"}, `-device "tpu": want auto, cpu or gpu`},
+		{[]string{"-repeat-lr", "0"}, "-repeat-lr 0: must be a positive number"},
+		{[]string{"-out", file}, "-out " + file + ": not a directory"},
+		{[]string{"-out", dir, "-x"}, "flag provided but not defined: -x"},
+	} {
+		args := append([]string{"compare", "-data", filepath.Join(dir, "nodata"), "-out", dir}, c.args...)
+		code, out, stderr := runTrain(t, args...)
+		assert.Equal(t, 2, code, "%v: %s", c.args, stderr)
+		assert.True(t, strings.HasPrefix(stderr, "train compare: "+c.want), "%v: %q", c.args, stderr)
+		assert.Equal(t, 1, strings.Count(stderr, "\n"), "%v: one line: %q", c.args, stderr)
+		assert.Empty(t, out)
+	}
+}
