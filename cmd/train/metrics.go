@@ -102,7 +102,11 @@ func (c *config) openCurves(a *model.Arch, e engine.Engine, trainN, testN int) (
 	o.line(metricsRun{Kind: "run", Arch: a.Name, Spec: a.Spec, Params: a.NumParams(), Engine: e.Name(),
 		Device: e.Device(), Batch: c.batch, LR0: c.lr0, LR1: c.lr1, Momentum: c.momentum, Seed: c.seed,
 		Epochs: c.epochs, TrainSamples: trainN, TestSamples: testN, StepsPerEpoch: steps})
-	return o, o.err
+	if o.err != nil {
+		f.Close()
+		return nil, o.err
+	}
+	return o, nil
 }
 
 // line writes v as one JSON line to -metrics, keeping the first error.
