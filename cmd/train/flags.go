@@ -22,6 +22,7 @@ type config struct {
 	noShuffle, json, profile       bool
 	metrics, plot                  string // -metrics FILE.jsonl, -plot FILE.png (metrics.go)
 	metricsEvery                   int
+	val                            int // -val N (val.go)
 }
 
 // Defaults: batch 64 with momentum 0.9 and lr 0.05→0.001 reaches (98.6% with PyTorch) the original study's accuracy in its 5
@@ -57,6 +58,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.profile, "profile", false, "print GPU time per op per step (gpu engine)")
 	fs.StringVar(&c.metrics, "metrics", "", "stream one JSON line per epoch (and per -metrics-every steps) to this file")
 	fs.IntVar(&c.metricsEvery, "metrics-every", 0, "with -metrics: a line of the mean loss every N steps")
+	fs.IntVar(&c.val, "val", 0, "hold out the last N training samples, evaluated after each epoch; the test set once, at the end")
 	fs.StringVar(&c.plot, "plot", "", "draw the loss and accuracy curves to this .png after every epoch")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -113,6 +115,8 @@ func (c *config) check() error {
 		return fmt.Errorf("-momentum %g: must be in [0, 1)", c.momentum)
 	case c.limit < 0:
 		return fmt.Errorf("-limit %d: must be 0 (all) or more", c.limit)
+	case c.val < 0:
+		return fmt.Errorf("-val %d: must be 0 (none) or more", c.val)
 	}
 	if err := c.checkCurveFlags(); err != nil {
 		return err

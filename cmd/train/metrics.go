@@ -16,7 +16,12 @@ import (
 //	 "momentum", "seed", "epochs", "train_samples", "test_samples", "steps_per_epoch"}
 //	{"kind":"step", "epoch", "step", "steps", "loss", "lr"}   (with -metrics-every N)
 //	{"kind":"epoch", and train.EpochStats's fields: "epoch", "train_loss", "train_acc",
-//	 "test_loss", "test_acc", "seconds", "samples_per_second", "last_lr"}
+//	 "test_loss", "test_acc", "seconds", "samples_per_second", "last_lr"; and "eval_set"}
+//	{"kind":"test", "test_loss", "test_acc", "n"}   (with -val: the test set, once, at the end)
+//
+// "eval_set" names what an epoch line's test_loss and test_acc measured: "test", or "val"
+// (the held-out validation set of -val). With -val the run line's test_samples is the
+// validation set's size.
 //
 // A step line covers the N steps of an epoch that end at global step "step" (1-based,
 // counted over the whole run): "loss" is the mean of their mean batch losses (each computed
@@ -57,6 +62,14 @@ type metricsStep struct {
 type metricsEpoch struct {
 	Kind string `json:"kind"`
 	train.EpochStats
+	EvalSet string `json:"eval_set"`
+}
+
+type metricsTest struct {
+	Kind     string  `json:"kind"`
+	TestLoss float64 `json:"test_loss"`
+	TestAcc  float64 `json:"test_acc"`
+	N        int     `json:"n"`
 }
 
 // curveOutputs is what a run writes besides stdout: the -metrics stream and the -plot
@@ -66,14 +79,14 @@ type curveOutputs struct {
 	f                 *os.File
 	every             int
 	// the open window of step lines: its loss sum, its steps, the last step's epoch and lr
-	winSum    float64
-	winN      int
-	winEpoch  int
-	winLR     float32
-	lastStep  int
-	plot      *curves
-	err       error
-	errorName string
+	winSum   float64
+	winN     int
+	winEpoch int
+	winLR    float32
+	lastStep int
+	plot     *curves
+	evalSet  string // "test" or "val"
+	err      error
 }
 
 // openCurves opens -metrics (created or truncated) and writes its run line, and prepares
@@ -83,12 +96,12 @@ func (c *config) openCurves(a *model.Arch, e engine.Engine, trainN, testN int) (
 		return nil, nil
 	}
 	steps := engine.Steps(trainN, c.batch)
-	o := &curveOutputs{metrics: c.metrics, plotPath: c.plot, every: c.metricsEvery}
+	o := &curveOutputs{metrics: c.metrics, plotPath: c.plot, every: c.metricsEvery, evalSet: c.evalName()}
 	if c.plot != "" {
 		o.plot = &curves{
 			title: fmt.Sprintf("%s (%d params), %s engine: batch %d, lr %g→%g, momentum %g, seed %d",
 				a.Name, a.NumParams(), e.Name(), c.batch, c.lr0, c.lr1, c.momentum, c.seed),
-			stepsPerEpoch: steps, testName: "test",
+			stepsPerEpoch: steps, testName: map[string]string{"test": "test", "val": "validation"}[c.evalName()],
 		}
 	}
 	if c.metrics == "" {
@@ -155,7 +168,7 @@ func (o *curveOutputs) flushWindow() {
 // epochEnd writes the epoch line and redraws the plot, so both are current after every
 // epoch, also of a run that stops later.
 func (o *curveOutputs) epochEnd(s train.EpochStats) {
-	o.line(metricsEpoch{Kind: "epoch", EpochStats: s})
+	o.line(metricsEpoch{Kind: "epoch", EpochStats: s, EvalSet: o.evalSet})
 	if o.plot == nil {
 		return
 	}
@@ -166,6 +179,16 @@ func (o *curveOutputs) epochEnd(s train.EpochStats) {
 	p.trainAcc = append(p.trainAcc, s.TrainAcc)
 	p.testAcc = append(p.testAcc, s.TestAcc)
 	o.drawPlot()
+}
+
+// finalTest writes -val's one test evaluation and adds it to the plot.
+func (o *curveOutputs) finalTest(ev engine.EvalResult) {
+	acc := float64(ev.Correct) / float64(ev.N)
+	o.line(metricsTest{Kind: "test", TestLoss: ev.Loss, TestAcc: acc, N: ev.N})
+	if o.plot != nil && len(o.plot.epochs) > 0 {
+		o.plot.finalTestAcc = []float64{acc}
+		o.drawPlot()
+	}
 }
 
 // drawPlot writes -plot's PNG, keeping the first error.

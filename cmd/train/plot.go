@@ -29,6 +29,7 @@ var (
 	colorTrain = color.NRGBA{R: 31, G: 119, B: 180, A: 255}
 	colorTest  = color.NRGBA{R: 255, G: 127, B: 14, A: 255}
 	colorRaw   = color.NRGBA{R: 31, G: 119, B: 180, A: 70}
+	colorFinal = color.NRGBA{R: 44, G: 160, B: 44, A: 255}
 )
 
 // ema is the exponential moving average of y with smoothing α = 2/(span+1), debiased as
@@ -69,7 +70,8 @@ type curves struct {
 	testLoss      []float64
 	trainAcc      []float64 // per epoch, 0..1
 	testAcc       []float64
-	testName      string // "test", or "validation" when the evaluated set is held out
+	testName      string    // "test", or "validation" when the evaluated set is held out
+	finalTestAcc  []float64 // with -val: the test set's accuracy, once, after the last epoch
 }
 
 // lossPlot draws the training loss against the epoch (a step k of an epoch of S steps is
@@ -126,6 +128,12 @@ func (c *curves) accPlot() (*plot.Plot, error) {
 	}
 	if err := addPoints(p, c.epochs, c.testAcc, colorTest, c.testName, 100); err != nil {
 		return nil, err
+	}
+	if len(c.finalTestAcc) > 0 {
+		last := c.epochs[len(c.epochs)-1:]
+		if err := addPoints(p, last, c.finalTestAcc, colorFinal, "test (once, after training)", 100); err != nil {
+			return nil, err
+		}
 	}
 	p.Legend.Top = false
 	p.Legend.Left = false

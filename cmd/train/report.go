@@ -23,6 +23,7 @@ type reporter struct {
 	epoch, epochs, samples, tenths int
 	start                          time.Time
 	curves                         *curveOutputs
+	evalName                       string // what each epoch evaluates: "test" (when empty) or "val"
 }
 
 // newReporter reports to out; the progress bar only when out is a terminal (or run's
@@ -78,8 +79,12 @@ func (r *reporter) EpochEnd(s train.EpochStats) {
 		r.bar.Finish()
 		r.bar = nil
 	}
-	fmt.Fprintf(r.out, "epoch %d: train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.2fs  %.0f samples/s\n",
-		s.Epoch, s.TrainLoss, 100*s.TrainAcc, s.TestLoss, 100*s.TestAcc, s.Seconds, s.SamplesPerSecond)
+	name := r.evalName
+	if name == "" {
+		name = "test"
+	}
+	fmt.Fprintf(r.out, "epoch %d: train loss %.4f acc %.2f%%  %s loss %.4f acc %.2f%%  %.2fs  %.0f samples/s\n",
+		s.Epoch, s.TrainLoss, 100*s.TrainAcc, name, s.TestLoss, 100*s.TestAcc, s.Seconds, s.SamplesPerSecond)
 	if r.curves != nil {
 		r.curves.epochEnd(s)
 	}

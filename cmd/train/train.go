@@ -33,6 +33,7 @@ type result struct {
 	Seed             uint64             `json:"seed"`
 	TrainSamples     int                `json:"train_samples"`
 	TestSamples      int                `json:"test_samples"`
+	ValSamples       int                `json:"val_samples,omitempty"` // with -val: per_epoch's test_* are the validation set's
 	PerEpoch         []train.EpochStats `json:"per_epoch"`
 }
 
@@ -46,8 +47,12 @@ func (c *config) train(stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	trainSet, evalSet, err := c.holdOut(trainSet, testSet)
+	if err != nil {
+		return err
+	}
 	if c.limit > trainSet.N {
-		return fmt.Errorf("-limit %d: the training set in %s has only %d samples", c.limit, showPath(c.data), trainSet.N)
+		return fmt.Errorf("-limit %d: the training set in %s has only %d samples%s", c.limit, showPath(c.data), trainSet.N, c.valNote())
 	}
 	if c.limit > 0 {
 		trainSet = trainSet.Head(c.limit)
@@ -60,7 +65,7 @@ func (c *config) train(stdout, stderr io.Writer) error {
 		return err
 	}
 	ecfg := engine.Config{Arch: arch, Batch: c.batch, Momentum: float32(c.momentum), Seed: uint32(c.seed) ^ uint32(c.seed>>32),
-		Train: (*engine.Dataset)(trainSet), Test: (*engine.Dataset)(testSet)}
+		Train: (*engine.Dataset)(trainSet), Test: (*engine.Dataset)(evalSet)}
 	if err := arch.CheckBatch(ecfg.StepSamples()); err != nil {
 		return fmt.Errorf("-batch %d: %w", c.batch, err)
 	}
@@ -72,8 +77,8 @@ func (c *config) train(stdout, stderr io.Writer) error {
 	if err := eng.SetParams(params); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "vkcnn: %s (%d params) on %s: %s; %d train / %d test samples; batch %d, lr %g→%g, momentum %g\n",
-		arch.Name, arch.NumParams(), eng.Name(), eng.Device(), trainSet.N, testSet.N, c.batch, c.lr0, c.lr1, c.momentum)
+	fmt.Fprintf(stdout, "vkcnn: %s (%d params) on %s: %s; %d train / %s%d test samples; batch %d, lr %g→%g, momentum %g\n",
+		arch.Name, arch.NumParams(), eng.Name(), eng.Device(), trainSet.N, c.valCount(), testSet.N, c.batch, c.lr0, c.lr1, c.momentum)
 	if err := stdoutFailed(stdout); err != nil {
 		return err // the results could not be delivered: do not train for nothing
 	}
@@ -87,10 +92,14 @@ func (c *config) train(stdout, stderr io.Writer) error {
 		Shuffle: !c.noShuffle, Save: c.save, SaveFunc: saveFunc,
 	}
 	rep := newReporter(stdout)
-	if rep.curves, err = c.openCurves(arch, eng, trainSet.N, testSet.N); err != nil {
+	rep.evalName = c.evalName()
+	if rep.curves, err = c.openCurves(arch, eng, trainSet.N, evalSet.N); err != nil {
 		return err
 	}
 	stats, ev, err := train.Run(eng, opts, rep)
+	if err == nil && c.val > 0 {
+		ev, err = finalTest(eng, testSet, stdout, rep.curves)
+	}
 	if cerr := rep.curves.close(); err == nil {
 		err = cerr
 	}
@@ -99,7 +108,7 @@ func (c *config) train(stdout, stderr io.Writer) error {
 		return err
 	}
 	if c.epochs == 0 {
-		fmt.Fprintf(stdout, "test loss %.4f  test acc %.2f%%\n", ev.Loss, 100*float64(ev.Correct)/float64(ev.N))
+		fmt.Fprintf(stdout, "%s loss %.4f  %s acc %.2f%%\n", c.evalName(), ev.Loss, c.evalName(), 100*float64(ev.Correct)/float64(ev.N))
 	}
 	if !c.json {
 		return nil
@@ -109,7 +118,7 @@ func (c *config) train(stdout, stderr io.Writer) error {
 		EpochSeconds: []float64{}, Engine: eng.Name(), Device: eng.Device(), Arch: arch.Name,
 		Spec: arch.Spec, Params: arch.NumParams(), Batch: c.batch, LR0: c.lr0, LR1: c.lr1,
 		Momentum: c.momentum, Seed: c.seed, TrainSamples: trainSet.N, TestSamples: testSet.N,
-		PerEpoch: stats,
+		ValSamples: c.val, PerEpoch: stats,
 	}
 	secs := 0.0
 	for _, s := range stats {
