@@ -7,85 +7,88 @@ import (
 	"unsafe"
 )
 
-// The 16-lane matrix-product kernels under ops_conv_avx512.go. Each keeps a block of 2×4
-// accumulator vectors in registers across its whole reduction: with the loaded operands,
-// 11 to 13 vector registers, as Go's register allocator gives out Z0–Z15 only (a 4×4 block
-// spilled its accumulators and ran at half the AVX2 kernels' speed). As the 8-lane kernels,
+// The 16-lane matrix-product kernels under ops_conv_avx512.go. Each keeps a block of 4×2 or
+// 2×4 accumulator vectors in registers across its whole reduction: with the loaded
+// operands, 11 vector registers, as Go's register allocator gives out Z0–Z15 only (a 4×4
+// block spilled its accumulators and ran at half the AVX2 kernels' speed). As the 8-lane kernels,
 // they load unchecked after one checkSpan per slice.
 
 // gemm computes, for f < nf and p < P,
 //
 //	dst[f·P + p] = b[f] + Σ_{r<R} w[f·fs + r·ws]·col[r·P + p]
 //
-// with b nil for no bias: two rows f and four vectors of 16 values p at a time (gemm2x4).
-// A last block of fewer rows or vectors repeats its last one, which stores the same values
-// again. col must hold 16 values past R·P that the last vector's dropped lanes may read.
+// with b nil for no bias: four rows f and two vectors of 16 values p at a time (gemm4x2),
+// every block of rows for one pair of vectors before the next pair, so that the pair's
+// columns of col stay in the L1 cache. A last block of fewer rows or vectors repeats its
+// last one, which stores the same values again. col must hold 16 values past R·P that the
+// last vector's dropped lanes may read.
 func gemm(dst, col, w, b []float32, nf, R, P, fs, ws int) {
 	nv := (P + 15) / 16
 	var blk gemmBlock
-	for f := 0; f < nf; f += 2 {
+	for v := 0; v < nv; v += 2 {
 		for q := range 2 {
-			fq := min(f+q, nf-1)
-			blk.w[q], blk.d[q] = fq*fs, fq*P
-			if b != nil {
-				blk.b[q] = b[fq]
-			}
+			vq := min(v+q, nv-1)
+			blk.p[q], blk.n[q] = 16*vq, min(16, P-16*vq)
 		}
-		for v := 0; v < nv; v += 4 {
+		for f := 0; f < nf; f += 4 {
 			for q := range 4 {
-				vq := min(v+q, nv-1)
-				blk.p[q], blk.n[q] = 16*vq, min(16, P-16*vq)
+				fq := min(f+q, nf-1)
+				blk.w[q], blk.d[q] = fq*fs, fq*P
+				if b != nil {
+					blk.b[q] = b[fq]
+				}
 			}
-			gemm2x4(dst, col, w, &blk, R, P, ws)
+			gemm4x2(dst, col, w, &blk, R, P, ws)
 		}
 	}
 }
 
-// gemmBlock is one call of gemm2x4: two rows f and four vectors.
+// gemmBlock is one call of gemm4x2: four rows f and two vectors.
 type gemmBlock struct {
-	w, d [2]int     // w[f·fs] and dst[f·P] of each row
-	b    [2]float32 // each row's bias
-	p, n [4]int     // each vector's first p, and how many of its lanes are stored (≤ 16)
+	w, d [4]int     // w[f·fs] and dst[f·P] of each row
+	b    [4]float32 // each row's bias
+	p, n [2]int     // each vector's first p, and how many of its lanes are stored (≤ 16)
 }
 
-// gemm2x4 computes, for the rows q < 2 and the vectors v < 4 of blk and the lanes l < n_v,
+// gemm4x2 computes, for the rows q < 4 and the vectors v < 2 of blk and the lanes l < n_v,
 //
 //	dst[d_q + p_v + l] = b_q + Σ_{r<R} w[w_q + r·ws]·col[r·P + p_v + l]
-func gemm2x4(dst, col, w []float32, blk *gemmBlock, R, P, ws int) {
-	p0, p1, p2, p3 := blk.p[0], blk.p[1], blk.p[2], blk.p[3]
-	checkSpan(col, min(p0, p1, p2, p3), max(p0, p1, p2, p3)+(R-1)*P+16)
-	w0, w1 := blk.w[0], blk.w[1]
-	checkSpan(w, min(w0, w1), max(w0, w1)+(R-1)*ws+1)
+func gemm4x2(dst, col, w []float32, blk *gemmBlock, R, P, ws int) {
+	p0, p1 := blk.p[0], blk.p[1]
+	checkSpan(col, min(p0, p1), max(p0, p1)+(R-1)*P+16)
+	w0, w1, w2, w3 := blk.w[0], blk.w[1], blk.w[2], blk.w[3]
+	checkSpan(w, min(w0, w1, w2, w3), max(w0, w1, w2, w3)+(R-1)*ws+1)
 	pc, pw := unsafe.Pointer(unsafe.SliceData(col)), unsafe.Pointer(unsafe.SliceData(w))
-	c0, c1, c2, c3 := unsafe.Add(pc, 4*p0), unsafe.Add(pc, 4*p1), unsafe.Add(pc, 4*p2), unsafe.Add(pc, 4*p3)
-	q0, q1 := unsafe.Add(pw, 4*w0), unsafe.Add(pw, 4*w1)
-	var a00, a01, a02, a03, a10, a11, a12, a13 archsimd.Float32x16
+	c0, c1 := unsafe.Add(pc, 4*p0), unsafe.Add(pc, 4*p1)
+	q0, q1, q2, q3 := unsafe.Add(pw, 4*w0), unsafe.Add(pw, 4*w1), unsafe.Add(pw, 4*w2), unsafe.Add(pw, 4*w3)
+	var a00, a01, a10, a11, a20, a21, a30, a31 archsimd.Float32x16
 	for r, o, k := 0, 0, 0; r < R; r, o, k = r+1, o+P, k+ws {
 		x0 := load16(c0, o)
 		x1 := load16(c1, o)
-		x2 := load16(c2, o)
-		x3 := load16(c3, o)
 		v := bcast16(q0, k)
 		a00 = x0.MulAdd(v, a00)
 		a01 = x1.MulAdd(v, a01)
-		a02 = x2.MulAdd(v, a02)
-		a03 = x3.MulAdd(v, a03)
 		v = bcast16(q1, k)
 		a10 = x0.MulAdd(v, a10)
 		a11 = x1.MulAdd(v, a11)
-		a12 = x2.MulAdd(v, a12)
-		a13 = x3.MulAdd(v, a13)
+		v = bcast16(q2, k)
+		a20 = x0.MulAdd(v, a20)
+		a21 = x1.MulAdd(v, a21)
+		v = bcast16(q3, k)
+		a30 = x0.MulAdd(v, a30)
+		a31 = x1.MulAdd(v, a31)
 	}
-	b := archsimd.BroadcastFloat32x16(blk.b[0])
-	store16(dst, blk.d[0]+p0, blk.n[0], a00.Add(b))
-	store16(dst, blk.d[0]+p1, blk.n[1], a01.Add(b))
-	store16(dst, blk.d[0]+p2, blk.n[2], a02.Add(b))
-	store16(dst, blk.d[0]+p3, blk.n[3], a03.Add(b))
-	b = archsimd.BroadcastFloat32x16(blk.b[1])
-	store16(dst, blk.d[1]+p0, blk.n[0], a10.Add(b))
-	store16(dst, blk.d[1]+p1, blk.n[1], a11.Add(b))
-	store16(dst, blk.d[1]+p2, blk.n[2], a12.Add(b))
-	store16(dst, blk.d[1]+p3, blk.n[3], a13.Add(b))
+	store16Pair(dst, blk, 0, a00, a01)
+	store16Pair(dst, blk, 1, a10, a11)
+	store16Pair(dst, blk, 2, a20, a21)
+	store16Pair(dst, blk, 3, a30, a31)
+}
+
+// store16Pair writes row q's two vectors plus its bias to dst, n_v lanes each.
+func store16Pair(dst []float32, blk *gemmBlock, q int, a0, a1 archsimd.Float32x16) {
+	b, d := archsimd.BroadcastFloat32x16(blk.b[q]), blk.d[q]
+	store16(dst, d+blk.p[0], blk.n[0], a0.Add(b))
+	store16(dst, d+blk.p[1], blk.n[1], a1.Add(b))
 }
 
 // store16 writes the first n ≤ 16 lanes of v to d[i:].

@@ -37,14 +37,15 @@ func TestSIMDKernelsCheckTheirSpans(t *testing.T) {
 
 // The same for the 16-lane kernels and the row copies of the patch matrices.
 func TestAVX512KernelsCheckTheirSpans(t *testing.T) {
-	w, out := make([]float32, 6), make([]float32, 40)
-	blk := gemmBlock{w: [2]int{0, 3}, d: [2]int{0, 20}, p: [4]int{0, 16, 16, 16}, n: [4]int{16, 4, 4, 4}}
-	// R = 3 rows of P = 20 with weight step 1: the last vector reads col[16 + 2·20 + 15].
-	assert.NotPanics(t, func() { gemm2x4(out, make([]float32, 72), w, &blk, 3, 20, 1) })
-	assert.PanicsWithValue(t, errSIMDSpan, func() { gemm2x4(out, make([]float32, 71), w, &blk, 3, 20, 1) })
-	assert.PanicsWithValue(t, errSIMDSpan, func() { gemm2x4(out, make([]float32, 72), w[:5], &blk, 3, 20, 1) }, "short weights")
+	w, out := make([]float32, 12), make([]float32, 80)
+	blk := gemmBlock{w: [4]int{0, 3, 6, 9}, d: [4]int{0, 20, 40, 60}, p: [2]int{0, 16}, n: [2]int{16, 4}}
+	// R = 3 rows of P = 20 with weight step 1: the last vector reads col[16 + 2·20 + 15],
+	// the last row's weights end at w[9 + 2].
+	assert.NotPanics(t, func() { gemm4x2(out, make([]float32, 72), w, &blk, 3, 20, 1) })
+	assert.PanicsWithValue(t, errSIMDSpan, func() { gemm4x2(out, make([]float32, 71), w, &blk, 3, 20, 1) })
+	assert.PanicsWithValue(t, errSIMDSpan, func() { gemm4x2(out, make([]float32, 72), w[:11], &blk, 3, 20, 1) }, "short weights")
 	blk.p[0] = -1
-	assert.PanicsWithValue(t, errSIMDSpan, func() { gemm2x4(out, make([]float32, 72), w, &blk, 3, 20, 1) }, "negative p")
+	assert.PanicsWithValue(t, errSIMDSpan, func() { gemm4x2(out, make([]float32, 72), w, &blk, 3, 20, 1) }, "negative p")
 
 	// G = 2 samples of 2 planes (ds 40) and 3 patch rows (cs 60) of P = 20.
 	nb := ntBlock{d: [2]int{0, 20}, c: [4]int{0, 20, 40, 40}}

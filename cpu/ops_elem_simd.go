@@ -69,13 +69,14 @@ var (
 )
 
 // maxPool2SIMD is MaxPoolForward for Size 2 on the blocks of 8 output columns of every
-// row; it returns whether it ran, having left the columns past the last whole block of
-// each row (OW mod 8) to the caller.
-func maxPool2SIMD(out []float32, argmax []int32, in []float32, s model.PoolShape) bool {
-	if !simdConv || s.Size != 2 || s.OW() < 8 {
-		return false
+// row, and one of 4 after them where at least 4 are left; it returns how many leading
+// columns of each row it did (0: none, it did not run), leaving the rest to the caller.
+func maxPool2SIMD(out []float32, argmax []int32, in []float32, s model.PoolShape) int {
+	if !simdConv || s.Size != 2 || s.OW() < 4 {
+		return 0
 	}
 	oh, ow := s.OH(), s.OW()
+	done := ow &^ 3
 	plane, oPlane := s.H*s.W, oh*ow
 	cols := archsimd.LoadInt32x8(&poolCols)
 	order := archsimd.LoadUint32x8(&poolOrder)
@@ -86,21 +87,27 @@ func maxPool2SIMD(out []float32, argmax []int32, in []float32, s model.PoolShape
 			d := out[p*oPlane+y*ow : p*oPlane+(y+1)*ow]
 			a := argmax[p*oPlane+y*ow : p*oPlane+(y+1)*ow]
 			base := int32(p*plane + 2*y*s.W)
-			for x := 0; x+8 <= ow; x += 8 {
-				maxPool2Row(d[x:x+8], a[x:x+8], r0[2*x:2*x+16], r0[s.W+2*x:s.W+2*x+16], base+int32(2*x), int32(s.W), cols, order)
+			for x := 0; x < done; x += 8 {
+				m := min(8, done-x) // 8, or the last 4
+				maxPool2Row(d[x:x+m], a[x:x+m], r0[2*x:2*x+2*m], r0[s.W+2*x:s.W+2*x+2*m], base+int32(2*x), int32(s.W), cols, order)
 			}
 		}
 	}
 	archsimd.ClearAVXUpperBits()
-	return true
+	return done
 }
 
-// maxPool2Row pools 8 windows: rows u and v (16 columns each) into d with the flat input
-// indices of the maxima in a: base + the window's column + its offset (0, 1, w, w+1 in
-// row-major order; the first maximum wins, a NaN only where it comes first).
+// maxPool2Row pools len(d) = 8 or 4 windows: rows u and v (2·len(d) columns each) into d
+// with the flat input indices of the maxima in a: base + the window's column + its offset
+// (0, 1, w, w+1 in row-major order; the first maximum wins, a NaN only where it comes
+// first). For 4 windows the upper 8 columns are the lower 8 again, and the lanes that
+// come out of them are dropped.
 func maxPool2Row(d []float32, a []int32, u, v []float32, base, w int32, cols archsimd.Int32x8, order archsimd.Uint32x8) {
-	u0, u1 := archsimd.LoadFloat32x8Slice(u[:8]), archsimd.LoadFloat32x8Slice(u[8:16])
-	v0, v1 := archsimd.LoadFloat32x8Slice(v[:8]), archsimd.LoadFloat32x8Slice(v[8:16])
+	u0, v0 := archsimd.LoadFloat32x8Slice(u[:8]), archsimd.LoadFloat32x8Slice(v[:8])
+	u1, v1 := u0, v0
+	if len(d) == 8 {
+		u1, v1 = archsimd.LoadFloat32x8Slice(u[8:16]), archsimd.LoadFloat32x8Slice(v[8:16])
+	}
 	// Even and odd columns, lanes in poolCols' order.
 	m := u0.SelectFromPairGrouped(0, 2, 4, 6, u1)
 	off := archsimd.BroadcastInt32x8(0)
@@ -113,6 +120,6 @@ func maxPool2Row(d []float32, a []int32, u, v []float32, base, w int32, cols arc
 	x = v0.SelectFromPairGrouped(1, 3, 5, 7, v1)
 	g = x.Greater(m)
 	m, off = x.Merge(m, g), archsimd.BroadcastInt32x8(w+1).Merge(off, g)
-	m.Permute(order).StoreSlice(d)
-	off.Add(cols).Add(archsimd.BroadcastInt32x8(base)).Permute(order).StoreSlice(a)
+	m.Permute(order).StoreSlicePart(d)
+	off.Add(cols).Add(archsimd.BroadcastInt32x8(base)).Permute(order).StoreSlicePart(a)
 }

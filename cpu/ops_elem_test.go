@@ -60,6 +60,8 @@ func TestElementwiseSpecialValuesEveryKernelPath(t *testing.T) {
 	pools := []model.PoolShape{
 		{N: 3, C: 2, H: 24, W: 24, Size: 2}, // lenet's first pool: 12 columns, 8 + 4
 		{N: 2, C: 3, H: 9, W: 35, Size: 2},  // odd sizes: a dropped row and column, 17 = 16 + 1
+		{N: 2, C: 3, H: 8, W: 8, Size: 2},   // lenet-16-32's second pool: 4 columns
+		{N: 1, C: 2, H: 4, W: 31, Size: 2},  // 15 = 8 + 4 + 3
 		{N: 1, C: 2, H: 6, W: 9, Size: 3},   // another size: the scalar loop
 	}
 	forEachPath(t, func(t *testing.T) {

@@ -31,10 +31,7 @@ func MaxPoolForward(out []float32, argmax []int32, in []float32, s model.PoolSha
 	}
 	oh, ow, k := s.OH(), s.OW(), s.Size
 	plane, oPlane := s.H*s.W, oh*ow
-	x0 := 0 // the columns before x0 of every row are done, 8 at a time
-	if maxPool2SIMD(out, argmax, in, s) {
-		x0 = ow &^ 7
-	}
+	x0 := maxPool2SIMD(out, argmax, in, s) // the columns before x0 of every row are done
 	for p := range s.N * s.C {
 		src := in[p*plane : (p+1)*plane]
 		dst := out[p*oPlane : (p+1)*oPlane]
