@@ -96,7 +96,7 @@ func parseCompareFlags(args []string, stderr io.Writer) (*compareConfig, error) 
 	fs.StringVar(&presets, "presets", strings.Join(studyPresets, ","), "comma-separated presets or layer strings")
 	fs.IntVar(&c.repeatEpochs, "repeat-epochs", 13, "epochs of the repeated-training experiment (0: skip it)")
 	fs.Float64Var(&c.repeatLR, "repeat-lr", studyRecipe.lr0, "its constant learning rate (per-sample SGD)")
-	fs.StringVar(&c.out, "out", "out", "folder for compare.md and dropout.png")
+	fs.StringVar(&c.out, "out", "out", "folder for compare.md, compare-runs.jsonl and dropout.png")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -143,7 +143,7 @@ func (c *compareConfig) check() error {
 	if err := os.MkdirAll(c.out, 0o777); err != nil {
 		return fmt.Errorf("-out %s: %w", showPath(c.out), pathlessError(err))
 	}
-	for _, name := range []string{"compare.md", "dropout.png"} {
+	for _, name := range []string{"compare.md", "compare-runs.jsonl", "dropout.png"} {
 		if err := checkAtomicPath(filepath.Join(c.out, name)); err != nil {
 			return fmt.Errorf("-out %s: %s: %w", showPath(c.out), name, err)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"image/color"
 	"math"
@@ -96,8 +97,12 @@ func (c *compareConfig) note(preset string, ours []float64) string {
 	return fmt.Sprintf("**below the study by %.2f points, more than σ = %.2f**; not explained by this run", -d, 100*s)
 }
 
-// write renders compare.md and replaces it atomically.
+// write renders compare.md, and compare-runs.jsonl (every run's -json line with its arch,
+// seed, recipe, per-epoch results and "wall_seconds"), and replaces both atomically.
 func (r *compareReport) write() error {
+	if err := r.writeRuns(); err != nil {
+		return err
+	}
 	c := r.c
 	var b strings.Builder
 	fmt.Fprintf(&b, "# The original study's comparison, rerun\n\n")
@@ -134,11 +139,30 @@ func (r *compareReport) write() error {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", st.preset, params, study,
 			pct(st.testAcc()), st.seconds(), pct(df.testAcc()), df.seconds(), engine, c.note(st.preset, st.testAcc()))
 	}
+	b.WriteString("\nEvery run's results (per epoch too): `compare-runs.jsonl` beside this file.\n")
 	b.WriteString("\nThe study's accuracy is known to this project for lenet-6-12 only (≈98.2%); \"—\" marks the others, not a zero.\n")
 	if len(r.repeat) > 0 {
 		r.writeRepeat(&b)
 	}
 	return writeAtomic(filepath.Join(c.out, "compare.md"), []byte(b.String()))
+}
+
+func (r *compareReport) writeRuns() error {
+	var b []byte
+	for _, cl := range append(append([]*cell(nil), r.cells...), r.repeat...) {
+		for _, run := range cl.runs {
+			line, err := json.Marshal(struct {
+				result
+				Recipe      string  `json:"recipe"`
+				WallSeconds float64 `json:"wall_seconds"`
+			}{run.result, cl.recipe.name, run.Wall})
+			if err != nil {
+				return err
+			}
+			b = append(append(b, line...), '\n')
+		}
+	}
+	return writeAtomic(filepath.Join(r.c.out, "compare-runs.jsonl"), b)
 }
 
 // writeRepeat adds the repeated-training table: test accuracy after each epoch, with and

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -54,6 +55,19 @@ func TestCompareTiny(t *testing.T) {
 		assert.Regexp(t, `^\| `+want+` \| `+acc+` \| `+acc+` \|$`, lines[j+2+e])
 	}
 	assert.False(t, strings.HasPrefix(lines[j+4], "|"), "two epochs, two rows")
+
+	runs, err := os.ReadFile(filepath.Join(out, "compare-runs.jsonl"))
+	require.NoError(t, err)
+	rl := strings.Split(strings.TrimSpace(string(runs)), "\n")
+	require.Len(t, rl, 6, "2 presets × 2 recipes + 2 repeated trainings")
+	var last struct {
+		result
+		Recipe string `json:"recipe"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(rl[5]), &last))
+	assert.Equal(t, "lenet-6-12-dropout", last.Arch)
+	assert.Equal(t, "repeat", last.Recipe)
+	assert.Len(t, last.PerEpoch, 2)
 
 	f, err := os.Open(filepath.Join(out, "dropout.png"))
 	require.NoError(t, err)
