@@ -8,8 +8,8 @@
 //	fmt.Println(p.Digit, p.Probs[p.Digit])
 //
 // Each image is first made into MNIST's 28×28 form by package digit (grey, ink light on
-// black, cropped to the ink, scaled so that its longer side is 20 px, centre of mass at
-// the centre); the network then runs forward on the CPU (package cpu's Predictor), with
+// black, cropped to the ink, scaled so that its longer side is 20 px, centre of mass on
+// pixel (14, 14)); the network then runs forward on the CPU (package cpu's Predictor), with
 // no dataset and nothing of training. Probs is the softmax of the network's ten outputs z,
 // p_k = e^{z_k} / Σ_j e^{z_j}, and Digit the first k with the largest z_k.
 package vkcnn
