@@ -29,15 +29,15 @@ const studyEpochs = 5
 
 // recipe is an optimiser setting of the comparison.
 type recipe struct {
-	name, desc    string
+	name          string // study, default or repeat
 	batch         int
 	lr0, lr1, mom float64
 }
 
 // The two recipes: the study's per-sample SGD and this project's default.
 var (
-	studyRecipe   = recipe{name: "study", desc: "per-sample SGD", batch: 1, lr0: 0.03, lr1: 0.001}
-	defaultRecipe = recipe{name: "default", desc: "batch 64, momentum", batch: defaultBatch, lr0: defaultLR0, lr1: defaultLR1, mom: defaultMomentum}
+	studyRecipe   = recipe{name: "study", batch: 1, lr0: 0.03, lr1: 0.001}
+	defaultRecipe = recipe{name: "default", batch: defaultBatch, lr0: defaultLR0, lr1: defaultLR1, mom: defaultMomentum}
 )
 
 func (r recipe) flags() string {

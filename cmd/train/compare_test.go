@@ -115,3 +115,40 @@ func TestCompareBadFlags(t *testing.T) {
 		assert.Empty(t, out)
 	}
 }
+
+// TestCompareNote: a row's note against the study's number (lenet-6-12, 98.2%): below by
+// more than one sample standard deviation is named in bold; within it, or above, says so;
+// one seed has no spread; a -limit or -epochs run is not the study's setting; a preset
+// without a study number has no note.
+func TestCompareNote(t *testing.T) {
+	c := &compareConfig{epochs: studyEpochs}
+	for _, tc := range []struct {
+		accs []float64
+		want string
+	}{
+		{[]float64{0.975, 0.976, 0.977}, "**below the study by 0.60 points, more than σ = 0.10**; not explained by this run"},
+		{[]float64{0.981, 0.982, 0.983}, "within the seeds' spread of the study (+0.00 points, σ = 0.10)"},
+		{[]float64{0.9805, 0.9815, 0.9825}, "within the seeds' spread of the study (-0.05 points, σ = 0.10)"},
+		{[]float64{0.985, 0.986, 0.987}, "above the study by 0.40 points (more than σ = 0.10)"},
+		{[]float64{0.97}, "-1.20 points from the study; one seed gives no spread to judge by"},
+	} {
+		assert.Equal(t, tc.want, c.note("lenet-6-12", tc.accs), "%v", tc.accs)
+	}
+	assert.Equal(t, "", c.note("lenet-12-16", []float64{0.9, 0.91}))
+	limited := &compareConfig{epochs: studyEpochs, limit: 500}
+	assert.Equal(t, "-20.20 points from the study, in a setting that is not the study's (-limit or -epochs)", limited.note("lenet-6-12", []float64{0.78, 0.78}))
+	short := &compareConfig{epochs: 1}
+	assert.Contains(t, short.note("lenet-6-12", []float64{0.9, 0.91}), "not the study's")
+}
+
+// TestMeanStd: the mean and the sample standard deviation (n − 1).
+func TestMeanStd(t *testing.T) {
+	m, s := meanStd([]float64{1, 2, 3, 4})
+	assert.Equal(t, 2.5, m)
+	assert.InDelta(t, 1.2909944487358056, s, 1e-15)
+	m, s = meanStd([]float64{0.5})
+	assert.Equal(t, 0.5, m)
+	assert.Equal(t, 0.0, s)
+	assert.Equal(t, "98.00 ± 1.00%", pct([]float64{0.97, 0.98, 0.99}))
+	assert.Equal(t, "97.00%", pct([]float64{0.97}))
+}

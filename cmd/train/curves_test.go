@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gonum.org/v1/plot/plotter"
 )
 
 // TestCurvesMetricsPlotAndProgress trains 2 epochs of 10 steps (640 samples, batch 64) with
@@ -141,4 +142,29 @@ func TestBadCurveFlagsStopBeforeTraining(t *testing.T) {
 		names = append(names, e.Name())
 	}
 	assert.ElementsMatch(t, []string{"fifo", "ro", "d.png"}, names, "the checks leave no file behind")
+}
+
+// TestEMA: the debiased moving average keeps a constant input constant from the first
+// value on, and moves a step's way by α = 2/(span+1) of the remaining distance.
+func TestEMA(t *testing.T) {
+	for _, v := range ema([]float32{2, 2, 2, 2}, 5) {
+		assert.InDelta(t, 2, v, 1e-12)
+	}
+	e := ema([]float32{0, 1}, 3) // α = 0.5: s = 0, then 0.5·0 + 0.5·1 = 0.5, over 1 − 0.25
+	assert.InDelta(t, 0, e[0], 1e-12)
+	assert.InDelta(t, 0.5/0.75, e[1], 1e-12)
+}
+
+// TestThin keeps about n points, evenly spaced, the first and the last always.
+func TestThin(t *testing.T) {
+	xy := make(plotter.XYs, 101)
+	for i := range xy {
+		xy[i].X = float64(i)
+	}
+	got := thin(xy, 11)
+	require.Len(t, got, 11)
+	for i, p := range got {
+		assert.Equal(t, float64(10*i), p.X)
+	}
+	assert.Len(t, thin(xy[:5], 11), 5, "fewer points than n: all of them")
 }

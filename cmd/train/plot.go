@@ -275,8 +275,9 @@ func pathlessError(err error) error {
 	return err
 }
 
-// writeAtomic writes b to path through a temporary file beside it, renamed over path, so a
-// reader never sees a half-written file; the temporary file is removed on any failure.
+// writeAtomic writes b to path (mode 0644) through a temporary file beside it, renamed over
+// path, so a reader never sees a half-written file; the temporary file is removed on any
+// failure.
 func writeAtomic(path string, b []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
 	if err != nil {
