@@ -39,9 +39,21 @@
 // arch and data come from the one open file, whatever is renamed over its path meanwhile.
 // Every error names the file and what does not fit.
 //
+// # A run's state
+//
+// Target.SaveState also writes what continuing a run needs (train.State): its settings and
+// position as "run.*" metadata keys (run.epochs, run.total_steps, run.lr0, run.lr1,
+// run.momentum, run.batch, run.samples, run.seed, run.shuffle, run.epoch, run.step,
+// run.loss_sum, run.correct, run.seconds, run.first_losses; numbers in the shortest form
+// that reads back to the same bits), and, when the momentum is not 0, the momentum buffer
+// of every parameter as an F32 tensor "optim.momentum.NAME" of NAME's shape, after the
+// parameters. Reader.State reads them back. Load skips exactly those tensors, so -init
+// and a PyTorch model that drops "optim.*" names load such a file's weights.
+//
 // # Writing
 //
-// Save writes atomically: a temporary file .NAME-NNNNNNNNNN.tmp beside the target, synced,
+// Save refuses parameters (or momentum buffers) that are not all finite, naming the first
+// bad value, so a diverged run never replaces its last good checkpoint. It writes atomically: a temporary file .NAME-NNNNNNNNNN.tmp beside the target, synced,
 // then renamed over it, and the folder synced, so a crash or an error leaves the old
 // checkpoint whole. A symbolic link is followed: its target is replaced and the link kept.
 // The new file keeps the replaced file's permissions, else gets 0666 less the umask. Lock

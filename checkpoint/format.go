@@ -40,13 +40,29 @@ type header struct {
 }
 
 // encode returns the safetensors bytes of p for arch a (p must pass a.Check).
-func encode(a *model.Arch, p *model.Params) []byte {
+func encode(a *model.Arch, p *model.Params) []byte { return encodeWith(a, p, nil, nil) }
+
+// encodeWith is encode with more metadata (run, beside arch, format and name) and, when v
+// is not nil, v's tensors (momentum buffers, v must pass a.Check) after p's, each named
+// MomentumPrefix + its parameter's name.
+func encodeWith(a *model.Arch, p *model.Params, run map[string]string, v *model.Params) []byte {
 	var h bytes.Buffer
-	meta, _ := json.Marshal(map[string]string{"arch": a.Spec, "format": "pt", "name": a.Name})
+	m := map[string]string{"arch": a.Spec, "format": "pt", "name": a.Name}
+	for k, x := range run {
+		m[k] = x
+	}
+	meta, _ := json.Marshal(m)
 	h.WriteString(`{"` + metaKey + `":`)
 	h.Write(meta)
+	all := slices.Clone(p.Tensors)
+	if v != nil {
+		for _, t := range v.Tensors {
+			t.Name = MomentumPrefix + t.Name
+			all = append(all, t)
+		}
+	}
 	var off int64
-	for _, t := range p.Tensors {
+	for _, t := range all {
 		name, _ := json.Marshal(t.Name)
 		e, _ := json.Marshal(entry{Dtype: dtypeF32, Shape: t.Shape, DataOffsets: []int64{off, off + 4*int64(len(t.Data))}})
 		h.WriteByte(',')
@@ -62,7 +78,7 @@ func encode(a *model.Arch, p *model.Params) []byte {
 	out := make([]byte, 8, 8+int64(h.Len())+off)
 	binary.LittleEndian.PutUint64(out, uint64(h.Len()))
 	out = append(out, h.Bytes()...)
-	for _, t := range p.Tensors {
+	for _, t := range all {
 		for _, v := range t.Data {
 			out = binary.LittleEndian.AppendUint32(out, math.Float32bits(v))
 		}

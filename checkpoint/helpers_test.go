@@ -29,7 +29,8 @@ func lenet(t testing.TB, name string) *model.Arch {
 }
 
 // tinyParams are the fixture's values: exact rationals of every sign and scale, plus -0, a
-// subnormal, the largest float32 and +Inf in fc1.bias, so that a bit-exact round trip shows.
+// subnormal, the largest float32 and a negative subnormal in fc1.bias, so that a bit-exact
+// round trip shows (every value finite: Save refuses NaN and infinities).
 func tinyParams(a *model.Arch) *model.Params {
 	p := a.NewParams()
 	for k, t := range p.Tensors {
@@ -38,7 +39,7 @@ func tinyParams(a *model.Arch) *model.Params {
 		}
 	}
 	_, b := p.Layer(1)
-	b[0], b[1], b[2], b[3] = float32(math.Copysign(0, -1)), math.SmallestNonzeroFloat32, math.MaxFloat32, float32(math.Inf(1))
+	b[0], b[1], b[2], b[3] = float32(math.Copysign(0, -1)), math.SmallestNonzeroFloat32, math.MaxFloat32, -math.SmallestNonzeroFloat32
 	return p
 }
 

@@ -123,7 +123,9 @@ func (r *Reader) Arch(in model.Shape, classes int) (*model.Arch, error) {
 }
 
 // Load reads the parameters of arch a. The file must hold exactly a's parameters: every
-// tensor by its name as F32 with its exact shape, nothing else, byte ranges that tile the
+// tensor by its name as F32 with its exact shape, nothing else (but the momentum buffers
+// of a run's checkpoint, MomentumPrefix + a parameter's name, which it skips; State reads
+// them), byte ranges that tile the
 // data without a gap or an overlap; and if its metadata names an arch, that arch must have
 // a's layers (compared after parsing, so a preset name and its layer string agree). The
 // data is read only once all that holds, so what it allocates is bounded by a's size,
@@ -162,14 +164,17 @@ func (r *Reader) load(a *model.Arch) (*model.Params, error) {
 	}
 	if len(h.names) != len(want) {
 		for _, name := range h.names {
+			if isOptimState(name, h.entries[name], want) {
+				continue // a run's momentum (State reads it): not a parameter
+			}
 			if !slices.ContainsFunc(want, func(t model.Tensor) bool { return t.Name == name }) {
 				return nil, fmt.Errorf("unexpected tensor %s (arch %s has %d tensors)", name, a.Name, len(want))
 			}
 		}
 	}
-	// With a's tensors, and only those, as F32 of a's shapes, tiling the data means the
-	// data is exactly 4·a.NumParams() bytes: a file of any other size is refused here,
-	// before anything is allocated for its data.
+	// With a's tensors, and besides them only their momentum buffers, as F32 of a's
+	// shapes, tiling the data means the data is 4·a.NumParams() bytes, or twice that: a
+	// file of any other size is refused here, before anything is allocated for its data.
 	if err := h.checkLayout(r.size - 8 - r.n); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"vkcnn/model"
+	"vkcnn/train"
 )
 
 // Save writes p, the parameters of arch a, to path: Lock, Target.Save, Close.
@@ -95,12 +96,19 @@ var errAbandoned = errors.New("abandoned (the run is stopping), not written")
 // temporary file beside the (link-resolved) target, syncs it, renames it over the target
 // and syncs the folder, so a crash or an error leaves the old checkpoint whole and removes
 // the temporary file. The new file keeps the old one's permissions; a new one gets 0666
-// less the umask, like any file a program creates.
-func (t *Target) Save(a *model.Arch, p *model.Params) error {
-	if err := a.Check(p); err != nil {
+// less the umask, like any file a program creates. Parameters that are not all finite are
+// refused (one line naming the first), and the old checkpoint stays.
+func (t *Target) Save(a *model.Arch, p *model.Params) error { return t.SaveState(a, p, nil, nil) }
+
+// SaveState is Save with the state of the run in progress, s, when not nil: its fields as
+// run.* metadata, extra (the caller's own run.* keys) beside them, and its momentum
+// buffers as MomentumPrefix tensors after the parameters (see Reader.State).
+func (t *Target) SaveState(a *model.Arch, p *model.Params, s *train.State, extra map[string]string) error {
+	data, err := encodeState(a, p, s, extra)
+	if err != nil {
 		return fileError(t.path, err)
 	}
-	if err := writeAtomic(t.file, encode(a, p), t.createTemp); err != nil {
+	if err := writeAtomic(t.file, data, t.createTemp); err != nil {
 		return fileError(t.path, err)
 	}
 	t.mu.Lock()

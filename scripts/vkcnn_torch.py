@@ -257,6 +257,9 @@ def load_checkpoint(path, arch=None):
     """A vkcnn checkpoint → (Net with its weights, metadata). arch (a preset or layer
     string) is needed only for a file without vkcnn's "arch" metadata."""
     tensors, meta = read_safetensors(path)
+    # A checkpoint of a run in progress also holds its momentum buffers (optim.momentum.*),
+    # which are no part of the model.
+    tensors = {k: v for k, v in tensors.items() if not k.startswith("optim.")}
     spec = arch or meta.get("arch")
     if not spec:
         raise ValueError(f"{path}: no \"arch\" in __metadata__ and no arch given")
