@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 )
 
 // The MNIST file names, without the optional .gz.
@@ -61,14 +62,24 @@ func Load(dir string) (train, test *Dataset, err error) {
 	return train, test, nil
 }
 
-// find returns dir/base.gz if it exists, else dir/base.
+// find returns dir/base.gz if it exists, else dir/base. When neither does but one is a
+// symbolic link to nothing, the error names that link and its target.
 func find(dir, base string) (string, error) {
+	var dangling error
 	for _, p := range []string{filepath.Join(dir, base+".gz"), filepath.Join(dir, base)} {
-		if _, err := os.Stat(p); err == nil {
+		_, err := os.Stat(p)
+		switch {
+		case err == nil:
 			return p, nil
-		} else if !errors.Is(err, fs.ErrNotExist) {
+		case !errors.Is(err, fs.ErrNotExist):
 			return "", fileError(p, err)
 		}
+		if target, err := os.Readlink(p); err == nil && dangling == nil {
+			dangling = fmt.Errorf("mnist: %s: a symbolic link to %s, which does not exist", showPath(p), showPath(target))
+		}
+	}
+	if dangling != nil {
+		return "", dangling
 	}
 	return "", fmt.Errorf("mnist: %s: neither %s.gz nor %s exists; %s", showPath(dir), base, base, fetchHint)
 }
@@ -93,7 +104,8 @@ func LoadFiles(imagesPath, labelsPath string) (*Dataset, error) {
 
 // readFile reads a regular file with read. Anything else is refused before it is opened:
 // opening a named pipe blocks until a writer comes, and a device such as /dev/zero never
-// ends.
+// ends. The open is non-blocking, so that a named pipe put in the file's place between
+// the check and the open is refused too, from the open file, instead of blocking.
 func readFile[T any](path string, read func(io.Reader, string) (T, error)) (T, error) {
 	var zero T
 	st, err := os.Stat(path)
@@ -106,7 +118,8 @@ func readFile[T any](path string, read func(io.Reader, string) (T, error)) (T, e
 	if err := regular(path, st); err != nil {
 		return zero, err
 	}
-	f, err := os.Open(path)
+	afterStat(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return zero, fileError(path, err)
 	}
@@ -119,6 +132,9 @@ func readFile[T any](path string, read func(io.Reader, string) (T, error)) (T, e
 	}
 	return read(f, showPath(path))
 }
+
+// afterStat lets a test replace a file between readFile's check and its open.
+var afterStat = func(path string) {}
 
 // regular refuses anything but a regular file, naming what it is.
 func regular(path string, st fs.FileInfo) error {
@@ -151,9 +167,9 @@ func fileError(path string, err error) error {
 
 // showPath is path as an error message shows it: as it is, or Go-quoted when it holds a
 // character that would break the one-line message or hide in it (a newline, a control
-// character, invalid UTF-8, a quote or a backslash).
+// character, invalid UTF-8, a quote or a backslash) or is empty.
 func showPath(path string) string {
-	if q := strconv.Quote(path); q[1:len(q)-1] != path {
+	if q := strconv.Quote(path); path == "" || q[1:len(q)-1] != path {
 		return q
 	}
 	return path
