@@ -17,6 +17,11 @@ import (
 // depends on chunkSize but never on GOMAXPROCS.
 const chunkSize = 8
 
+// maxChunkGradValues bounds the values of the per-chunk gradients, ⌈step samples /
+// chunkSize⌉ × parameters: 2^30 (4 GiB of float32), what a batch of 64 (the default)
+// needs at model.MaxParams, twice over. A variable for the tests.
+var maxChunkGradValues int64 = 1 << 30
+
 // evalChunk is the number of test samples one goroutine evaluates at a time.
 const evalChunk = 64
 
@@ -49,6 +54,10 @@ type scratch struct {
 func New(cfg engine.Config) (*Engine, error) {
 	if cfg.Arch == nil || cfg.Train == nil || cfg.Test == nil || cfg.Batch < 1 {
 		return nil, errors.New("cpu: config needs an arch, a train and a test set, and a batch of at least 1")
+	}
+	if n, p := (cfg.StepSamples()+chunkSize-1)/chunkSize, cfg.Arch.NumParams(); n > 1 && int64(n)*int64(p) > maxChunkGradValues {
+		return nil, fmt.Errorf("cpu: a step of %d samples keeps a gradient of the %d parameters per %d samples, %d of them (%.3g GiB); more than %.3g GiB: use a smaller batch or network",
+			cfg.StepSamples(), p, chunkSize, n, float64(n)*float64(p)*4/(1<<30), float64(maxChunkGradValues)*4/(1<<30))
 	}
 	e := &Engine{
 		cfg:     cfg,
