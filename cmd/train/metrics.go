@@ -219,8 +219,9 @@ func (o *curveOutputs) close() error {
 	return o.err
 }
 
-// checkCurveFlags refuses, at flag time, -metrics-every without -metrics or below 1, and
-// -metrics or -plot paths that could not be written.
+// checkCurveFlags refuses, at flag time, -metrics-every without -metrics or below 1,
+// -metrics or -plot paths that could not be written, and either naming a checkpoint of
+// the run.
 func (c *config) checkCurveFlags() error {
 	switch {
 	case c.metricsEvery < 0:
@@ -241,7 +242,7 @@ func (c *config) checkCurveFlags() error {
 	if c.metrics != "" && c.plot != "" && c.metrics == c.plot {
 		return fmt.Errorf("-metrics and -plot: both are %s", showPath(c.plot))
 	}
-	return nil
+	return c.checkCurvesSpareCheckpoints()
 }
 
 // checkMetricsPath refuses a path that is not a regular file or cannot be opened for
