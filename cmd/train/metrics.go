@@ -220,8 +220,8 @@ func (o *curveOutputs) close() error {
 }
 
 // checkCurveFlags refuses, at flag time, -metrics-every without -metrics or below 1,
-// -metrics or -plot paths that could not be written, and either naming a checkpoint of
-// the run.
+// -metrics or -plot paths that could not be written, and outputs that would overwrite an
+// input or each other (checkOutputsSpareInputs).
 func (c *config) checkCurveFlags() error {
 	switch {
 	case c.metricsEvery < 0:
@@ -242,7 +242,7 @@ func (c *config) checkCurveFlags() error {
 	if c.metrics != "" && c.plot != "" && c.metrics == c.plot {
 		return fmt.Errorf("-metrics and -plot: both are %s", showPath(c.plot))
 	}
-	return c.checkCurvesSpareCheckpoints()
+	return c.checkOutputsSpareInputs()
 }
 
 // checkMetricsPath refuses a path that is not a regular file or cannot be opened for

@@ -4,18 +4,37 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"vkcnn/mnist"
 )
 
-// checkCurvesSpareCheckpoints refuses a -metrics or -plot file that is -init's or -save's
-// checkpoint, under any spelling or link: writing the curves would replace the checkpoint
-// (-init's before it is read, -save's between epochs), or the checkpoint the curves.
-func (c *config) checkCurvesSpareCheckpoints() error {
-	for _, out := range []struct{ flag, path string }{{"-metrics", c.metrics}, {"-plot", c.plot}} {
-		for _, ck := range []struct{ flag, path string }{{"-init", c.init}, {"-save", c.save}} {
-			if out.path != "" && ck.path != "" && samePath(out.path, ck.path) {
-				return fmt.Errorf("%s %s: the same file as %s %s; it would overwrite the checkpoint", out.flag, showPath(out.path), ck.flag, showPath(ck.path))
+// checkOutputsSpareInputs refuses an output file (-save, -metrics, -plot) that is one of
+// the run's inputs (-init's checkpoint, a file of the -data folder, whether there or not
+// yet) or another output, under any spelling or link: writing it would replace the input
+// (-init's before it is read, a data file for the next run) or the other output. -save
+// and -init may be one file: the run continues the checkpoint in place.
+func (c *config) checkOutputsSpareInputs() error {
+	type file struct{ flag, path string }
+	var inputs []file
+	if c.init != "" {
+		inputs = append(inputs, file{"-init", c.init})
+	}
+	for _, base := range []string{mnist.TrainImagesFile, mnist.TrainLabelsFile, mnist.TestImagesFile, mnist.TestLabelsFile} {
+		for _, name := range []string{base + ".gz", base} {
+			inputs = append(inputs, file{"-data's", filepath.Join(c.data, name)})
+		}
+	}
+	var outputs []file
+	for _, f := range []file{{"-save", c.save}, {"-metrics", c.metrics}, {"-plot", c.plot}} {
+		if f.path == "" {
+			continue
+		}
+		for _, in := range append(inputs, outputs...) {
+			if (f.flag != "-save" || in.flag != "-init") && samePath(f.path, in.path) {
+				return fmt.Errorf("%s %s: the same file as %s %s; one would overwrite the other", f.flag, showPath(f.path), in.flag, showPath(in.path))
 			}
 		}
+		outputs = append(outputs, f)
 	}
 	return nil
 }

@@ -29,7 +29,7 @@ func TestCurvesRefuseTheCheckpointFiles(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-init", ckpt, "-metrics", ckpt}, "-metrics " + ckpt + ": the same file as -init " + ckpt},
+		{[]string{"-init", ckpt, "-metrics", ckpt}, "-metrics " + ckpt + ": the same file as -init " + ckpt + "; one would overwrite the other"},
 		{[]string{"-init", ckpt, "-plot", ckpt}, "-plot " + ckpt + ": the same file as -init " + ckpt},
 		{[]string{"-save", ckpt, "-metrics", ckpt}, "-metrics " + ckpt + ": the same file as -save " + ckpt},
 		{[]string{"-save", ckpt, "-plot", viaFolder}, "-plot " + viaFolder + ": the same file as -save " + ckpt},
@@ -42,6 +42,37 @@ func TestCurvesRefuseTheCheckpointFiles(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, orig, got, "%v: the checkpoint is untouched", c.args)
 	}
+}
+
+// TestOutputsSpareTheData: -save, -metrics or -plot naming a file of the -data folder (as
+// written, through a link, or a .gz name not there yet) is refused at flag time and the
+// data is untouched. Before, -save DATA/t10k-labels-idx1-ubyte replaced the test labels
+// with a checkpoint after the first epoch, exit 0, and the next run failed on them.
+func TestOutputsSpareTheData(t *testing.T) {
+	data := dataDir(t, nil)
+	labels := filepath.Join(data, "t10k-labels-idx1-ubyte")
+	orig, err := os.ReadFile(labels)
+	require.NoError(t, err)
+	link := filepath.Join(t.TempDir(), "labels.png")
+	require.NoError(t, os.Symlink(labels, link))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-save", labels}, "-save " + labels + ": the same file as -data's " + labels},
+		{[]string{"-metrics", labels}, "-metrics " + labels + ": the same file as -data's " + labels},
+		{[]string{"-plot", link}, "-plot " + link + ": the same file as -data's " + labels},
+		{[]string{"-save", labels + ".gz"}, "-save " + labels + ".gz: the same file as -data's " + labels + ".gz"},
+	} {
+		code, _, errOut := runTrain(t, append([]string{"-data", data, "-device", "cpu", "-arch", tinyNet, "-epochs", "1"}, c.args...)...)
+		assert.Equal(t, 2, code, "%v", c.args)
+		assertOneLine(t, errOut, "train: "+c.want+"; one would overwrite the other")
+		got, err := os.ReadFile(labels)
+		require.NoError(t, err)
+		require.Equal(t, orig, got, "%v: the data is untouched", c.args)
+	}
+	code, _, errOut := runTrain(t, "-data", data, "-device", "cpu", "-arch", tinyNet, "-epochs", "1", "-save", filepath.Join(data, "m.safetensors"))
+	assert.Equal(t, 0, code, "another file in the data folder is fine: %s", errOut)
 }
 
 // TestSamePath: spellings, links to the file and to its folder, and files that do not
