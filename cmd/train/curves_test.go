@@ -168,3 +168,15 @@ func TestThin(t *testing.T) {
 	}
 	assert.Len(t, thin(xy[:5], 11), 5, "fewer points than n: all of them")
 }
+
+// TestBinMeans averages k consecutive points into one at the last one's X, k the smallest
+// that leaves at most n bins.
+func TestBinMeans(t *testing.T) {
+	xy := plotter.XYs{{X: 1, Y: 1}, {X: 2, Y: 3}, {X: 3, Y: 5}, {X: 4, Y: 7}, {X: 5, Y: 10}}
+	got, k := binMeans(xy, 2)
+	assert.Equal(t, 3, k)
+	assert.Equal(t, plotter.XYs{{X: 3, Y: 3}, {X: 5, Y: 8.5}}, got)
+	got, k = binMeans(xy, 5)
+	assert.Equal(t, 1, k)
+	assert.Equal(t, xy, got)
+}

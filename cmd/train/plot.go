@@ -60,6 +60,25 @@ func thin(xy plotter.XYs, n int) plotter.XYs {
 	return out
 }
 
+// binMeans averages xy in bins of k consecutive points, k the smallest that leaves at
+// most n bins, each at its last point's X (the last bin may be shorter); k = 1 keeps xy.
+func binMeans(xy plotter.XYs, n int) (plotter.XYs, int) {
+	k := (len(xy) + n - 1) / n
+	if k <= 1 {
+		return xy, 1
+	}
+	out := make(plotter.XYs, 0, n)
+	for lo := 0; lo < len(xy); lo += k {
+		hi := min(lo+k, len(xy))
+		sum := 0.0
+		for _, p := range xy[lo:hi] {
+			sum += p.Y
+		}
+		out = append(out, plotter.XY{X: xy[hi-1].X, Y: sum / float64(hi-lo)})
+	}
+	return out, k
+}
+
 // curves is what -plot draws: a run's per-step losses and per-epoch results.
 type curves struct {
 	title         string
@@ -75,9 +94,10 @@ type curves struct {
 }
 
 // lossPlot draws the training loss against the epoch (a step k of an epoch of S steps is
-// at x = k/S, so the end of epoch e is at x = e): every step's loss faintly, its EMA over
-// a twentieth of an epoch (at least 5 steps) boldly, and the test loss after each epoch as
-// points.
+// at x = k/S, so the end of epoch e is at x = e): every step's loss faintly (the mean of
+// each k steps when there are more than 2,000, clipped at 1.1× the highest smoothed or test
+// loss), its EMA over a twentieth of an epoch (at least 5 steps) boldly, and the test loss
+// after each epoch as points.
 func (c *curves) lossPlot() (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = c.title
@@ -92,14 +112,19 @@ func (c *curves) lossPlot() (*plot.Plot, error) {
 		smooth[k] = plotter.XY{X: x, Y: s}
 	}
 	if len(raw) > 0 {
-		l, err := plotter.NewLine(thin(raw, 4*maxCurvePoints))
+		binned, k := binMeans(raw, 2*maxCurvePoints)
+		l, err := plotter.NewLine(binned)
 		if err != nil {
 			return nil, err
 		}
 		l.Color = colorRaw
 		l.Width = vg.Points(0.5)
 		p.Add(l)
-		p.Legend.Add("train, each step", l)
+		name := "train, each step"
+		if k > 1 {
+			name = fmt.Sprintf("train, mean of each %d steps", k)
+		}
+		p.Legend.Add(name, l)
 		s, err := plotter.NewLine(thin(smooth, maxCurvePoints))
 		if err != nil {
 			return nil, err
@@ -112,7 +137,16 @@ func (c *curves) lossPlot() (*plot.Plot, error) {
 	if err := addPoints(p, c.epochs, c.testLoss, colorTest, c.testName+", after each epoch", 1); err != nil {
 		return nil, err
 	}
-	p.Y.Min = 0
+	// The axis ends above the smoothed curve and the test losses, not at the highest single
+	// step (at batch 1 a step's loss reaches 10 nats and would flatten everything else).
+	top := 0.0
+	for _, xy := range smooth {
+		top = math.Max(top, xy.Y)
+	}
+	for _, l := range c.testLoss {
+		top = math.Max(top, l)
+	}
+	p.Y.Min, p.Y.Max = 0, 1.1*top
 	p.Legend.Top = true
 	return p, nil
 }
