@@ -8,13 +8,17 @@
 //
 //  1. Grey: the luma of Rec. 601, v = 0.299·R + 0.587·G + 0.114·B in 0..1, of each pixel
 //     composited over white paper (a transparent pixel is paper).
-//  2. Ink is light: MNIST's digits are white (1) on black (0). The background level is the
-//     median of the image's border pixels (the outermost rows and columns: a median, so a
-//     stroke or a shadow touching the border does not move it); when it is above 0.5 the
-//     picture is dark-on-light and every value becomes 1 − v.
-//  3. Stretch: s = clamp((v − bg) / (peak − bg), 0, 1), bg the border median and peak the
-//     largest value, so that paper is 0 and the darkest stroke 1, as in MNIST. A picture
-//     whose peak is less than MinContrast above its background has no ink: ErrBlank.
+//  2. Paper: the background's luma across the picture, a plane a + b·x + c·y fitted by
+//     least squares to the picture's border (its outermost rows and columns), so that a
+//     photo's uneven light is followed; a picture under 3 pixels wide or high gets its
+//     border's median.
+//  3. Ink is light: MNIST's digits are white (1) on black (0). Where the paper is light
+//     (above 0.5 at the centre: dark ink on paper), a pixel's ink is the fraction of the
+//     light falling there that it absorbs, 1 − v/paper, so that one stroke has one value
+//     under any light; on a dark ground (light ink, MNIST itself) it is v − ground. Ink is
+//     then stretched, s = clamp(ink / peak, 0, 1) with peak the largest, so that paper is 0
+//     and the darkest stroke 1, as in MNIST. A picture whose peak is below MinContrast has
+//     no ink: ErrBlank.
 //  4. Crop to the ink's bounding box: the pixels with s ≥ InkThreshold.
 //  5. Scale by f = BoxSize / max(box width, box height), aspect kept, anti-aliased
 //     (Catmull–Rom, its support stretched by 1/f when shrinking, from golang.org/x/image/draw),
@@ -29,5 +33,6 @@
 //     box), the image is moved just enough to keep the box inside.
 //
 // The result is 784 float32 values in 0..1, row-major, what model.MNISTInput and the
-// training data hold.
+// training data hold. The picture should hold the digit alone: anything else darker than
+// the paper (a table's edge, a ruled line, a shadow) is ink too, and joins the box.
 package digit

@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"slices"
 
 	"golang.org/x/image/draw"
 	"golang.org/x/image/math/f64"
@@ -20,9 +19,10 @@ const (
 	// box: half-way between paper and the darkest stroke, where the edge of the bilevel
 	// NIST digit that MNIST's 20-px box was fitted to lies once anti-aliased.
 	InkThreshold = 0.5
-	// MinContrast is the least difference between the darkest stroke and the background,
-	// in luma (0..1), for a picture to hold a digit: 0.2 is 51 of 255 grey levels, far above
-	// the noise of a photo of blank paper or a JPEG's artefacts.
+	// MinContrast is the least ink of the darkest stroke for a picture to hold a digit: on
+	// paper, the fraction of the light it absorbs (0.2: 51 of 255 grey levels below white);
+	// on a dark ground, its luma above the ground. Far above the noise of a photo of blank
+	// paper or a JPEG's artefacts.
 	MinContrast = 0.2
 )
 
@@ -43,19 +43,29 @@ func Prepare(img image.Image) ([]float32, error) {
 		return nil, ErrEmpty
 	}
 	v := luma(img)
-	bg := borderMedian(v, w, h)
-	if bg > 0.5 {
-		for i := range v {
-			v[i] = 1 - v[i]
+	bg := fitPaper(v, w, h)
+	// Dark ink on light paper: the light a pixel sends back is the light falling on it
+	// (the paper's level there) times the ink's reflectance, so its ink is 1 − v/paper,
+	// the same stroke the same value under any light. Light ink on a dark ground (a
+	// blackboard, MNIST itself): v − ground.
+	light := bg.at((w-1)/2, (h-1)/2) > 0.5
+	var peak float64
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			p := bg.at(x, y)
+			ink := float64(v[y*w+x]) - p
+			if light {
+				ink = -ink / max(p, MinContrast) // the plane may dip in a corner: no blow-up
+			}
+			v[y*w+x] = float32(ink)
+			peak = max(peak, ink)
 		}
-		bg = 1 - bg
 	}
-	peak := slices.Max(v)
-	if peak-bg < MinContrast {
+	if peak < MinContrast {
 		return nil, ErrBlank
 	}
-	for i, x := range v {
-		v[i] = min(max((x-bg)/(peak-bg), 0), 1)
+	for i, ink := range v {
+		v[i] = float32(min(max(float64(ink)/peak, 0), 1))
 	}
 	box := inkBox(v, w, h)
 	f := BoxSize / float64(max(box.Dx(), box.Dy()))
@@ -109,25 +119,6 @@ func luma(img image.Image) []float32 {
 		}
 	}
 	return v
-}
-
-// borderMedian is the median of the outermost rows and columns of the w×h values v.
-func borderMedian(v []float32, w, h int) float32 {
-	var ring []float32
-	for x := 0; x < w; x++ {
-		ring = append(ring, v[x])
-		if h > 1 {
-			ring = append(ring, v[(h-1)*w+x])
-		}
-	}
-	for y := 1; y < h-1; y++ {
-		ring = append(ring, v[y*w])
-		if w > 1 {
-			ring = append(ring, v[y*w+w-1])
-		}
-	}
-	slices.Sort(ring)
-	return ring[len(ring)/2]
 }
 
 // inkBox is the bounding box of the values ≥ InkThreshold (there is one: the peak is 1).
