@@ -11,10 +11,11 @@ import (
 	"vkcnn/checkpoint"
 )
 
-// stopSignals are the signals that ask a run to stop (Ctrl-C, kill, a closed terminal).
-// Left to their default, they end the process at once: in the middle of a save that
+// stopSignals are the signals that ask a run to stop (Ctrl-C, kill, a closed terminal,
+// and SIGPIPE: stdout is a pipe whose reader has gone, as in train | head). Left to their
+// default, they end the process at once and without a word: in the middle of a save that
 // leaves a half-written temporary file beside the checkpoint, and the lock file.
-var stopSignals = map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM", syscall.SIGHUP: "SIGHUP"}
+var stopSignals = map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM", syscall.SIGHUP: "SIGHUP", syscall.SIGPIPE: "SIGPIPE"}
 
 // stopOnSignal catches the stop signals while a run holds the checkpoint target t (the
 // -save path): on one, it abandons t (a save in progress is dropped, so the checkpoint

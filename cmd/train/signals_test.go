@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"os"
@@ -112,5 +113,43 @@ func TestStopOnSignalIsDoneAfterTheRun(t *testing.T) {
 	case code := <-exits:
 		t.Fatalf("exit(%d) after stop", code)
 	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// TestStdoutPipeClosed: a run saving checkpoints whose stdout is a pipe the reader closes
+// (train | head -1) stops with exit 141 (128 + SIGPIPE) and one line on stderr, leaving
+// no temporary file and no lock file. Left to the default, SIGPIPE ended it without a
+// word and left the lock file.
+func TestStdoutPipeClosed(t *testing.T) {
+	data := dataDir(t, nil)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.safetensors")
+	args, err := json.Marshal([]string{"-data", data, "-device", "cpu", "-arch", tinyNet, "-epochs", "1000000", "-save", path})
+	require.NoError(t, err)
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "VKCNN_TEST_TRAIN_ARGS="+string(args))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	exited := make(chan struct{})
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(line, "vkcnn: "), line)
+	require.NoError(t, stdout.Close()) // the reader goes, as head does
+	go func() { cmd.Wait(); close(exited) }()
+	select {
+	case <-exited:
+	case <-time.After(20 * time.Second):
+		t.Fatal("still running 20 s after its stdout closed")
+	}
+	assert.Equal(t, 128+int(syscall.SIGPIPE), cmd.ProcessState.ExitCode(), "%v", cmd.ProcessState)
+	assert.Equal(t, "train: stopped by SIGPIPE; -save "+path+" holds the last complete save, if any (nothing half-written)\n", stderr.String())
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		assert.Equal(t, "m.safetensors", e.Name(), "no temporary file, no lock file")
 	}
 }
