@@ -89,7 +89,7 @@ func evaluate(args []string, stdout, stderr io.Writer) error {
 		if err := writeErrorGrid(*errorsPNG, rep); err != nil {
 			return fmt.Errorf("-errors %s: %w", showPath(*errorsPNG), unwrapPath(err))
 		}
-		fmt.Fprintf(stdout, "the %d worst-classified test digits: %s\n", min(len(rep.worst), gridCells), *errorsPNG)
+		fmt.Fprintf(stdout, "the %d worst-classified test digits (of %d misclassified): %s\n", min(len(rep.worst), gridCells), len(rep.worst), *errorsPNG)
 	}
 	if *asJSON {
 		b, err := json.Marshal(rep)

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +77,7 @@ func TestEvalMatchesTheEngine(t *testing.T) {
 	assert.Contains(t, lines[0], "lenet-6-12 on 10000 test images of "+realData+": accuracy ")
 	assert.Equal(t, "true\\pred     0     1     2     3     4     5     6     7     8     9   accuracy", lines[2])
 	assert.True(t, strings.HasPrefix(lines[3], "        0 "), lines[3])
-	assert.Contains(t, stdout, "the 64 worst-classified test digits: "+grid)
+	assert.Contains(t, stdout, fmt.Sprintf("the 64 worst-classified test digits (of %d misclassified): %s", rep.N-rep.Correct, grid))
 
 	f, err := os.Open(grid)
 	require.NoError(t, err)
@@ -84,6 +87,40 @@ func TestEvalMatchesTheEngine(t *testing.T) {
 	cw, ch := 28*cellScale+2*cellPad, 28*cellScale+2*captionH+2*cellPad
 	assert.Equal(t, gridCols*cw, img.Bounds().Dx())
 	assert.Equal(t, gridRows*ch, img.Bounds().Dy())
+}
+
+// TestEvalOtherTestSet: -data takes any test set of 28×28 digits (here 12 MNIST test
+// images as raw IDX files, one given a wrong label), and the grid holds just the
+// misclassified one.
+func TestEvalOtherTestSet(t *testing.T) {
+	needData(t)
+	test, err := mnist.LoadFiles(realData+"/t10k-images-idx3-ubyte.gz", realData+"/t10k-labels-idx1-ubyte.gz")
+	require.NoError(t, err)
+	const n = 12
+	images := binary.BigEndian.AppendUint32(nil, mnist.ImagesMagic)
+	images = binary.BigEndian.AppendUint32(images, n)
+	images = binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(images, 28), 28)
+	for _, v := range test.Images[:n*784] {
+		images = append(images, byte(math.Round(255*float64(v))))
+	}
+	labels := binary.BigEndian.AppendUint32(nil, mnist.LabelsMagic)
+	labels = binary.BigEndian.AppendUint32(labels, n)
+	labels = append(labels, test.Labels[:n]...)
+	labels[8+5] = (labels[8+5] + 1) % 10 // image 5 now has a label the model will not give
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, mnist.TestImagesFile), images, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, mnist.TestLabelsFile), labels, 0o644))
+	grid := filepath.Join(dir, "worst.png")
+	code, stdout, stderr := runTrain(t, "eval", "-model", smallModel, "-data", dir, "-errors", grid)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "lenet-6-12 on 12 test images of "+dir+": accuracy 91.67% (11/12)")
+	assert.Contains(t, stdout, "the 1 worst-classified test digits (of 1 misclassified): "+grid)
+	f, err := os.Open(grid)
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	assert.Equal(t, 28*cellScale+2*cellPad, img.Bounds().Dx(), "one cell wide")
 }
 
 // TestSortWorst: misclassified digits come lowest probability of the true digit first,
