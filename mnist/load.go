@@ -42,6 +42,12 @@ func Load(dir string) (train, test *Dataset, err error) {
 			return nil, nil, err
 		}
 	}
+	// The image sizes are in the headers: compare them before reading gigabytes of pixels.
+	if h, w, ok := imageSize(paths[0]); ok {
+		if th, tw, ok := imageSize(paths[2]); ok && (h != th || w != tw) {
+			return nil, nil, sizeMismatch(paths, h, w, th, tw)
+		}
+	}
 	var wg sync.WaitGroup
 	var testErr error
 	wg.Go(func() { test, testErr = LoadFiles(paths[2], paths[3]) })
@@ -55,11 +61,33 @@ func Load(dir string) (train, test *Dataset, err error) {
 	case testErr != nil:
 		return nil, nil, testErr
 	}
-	if train.H != test.H || train.W != test.W {
-		return nil, nil, fmt.Errorf("mnist: %s: training images are %d×%d but test images (%s) are %d×%d",
-			showPath(paths[0]), train.H, train.W, showPath(filepath.Base(paths[2])), test.H, test.W)
+	if train.H != test.H || train.W != test.W { // the files changed since imageSize read them
+		return nil, nil, sizeMismatch(paths, train.H, train.W, test.H, test.W)
 	}
 	return train, test, nil
+}
+
+// sizeMismatch is Load's error for training images of h×w and test images of th×tw.
+func sizeMismatch(paths [4]string, h, w, th, tw int) error {
+	return fmt.Errorf("mnist: %s: training images are %d×%d but test images (%s) are %d×%d",
+		showPath(paths[0]), h, w, showPath(filepath.Base(paths[2])), th, tw)
+}
+
+// imageSize reads the image height and width from the header of the IDX image file at
+// path, without its body; ok is false when the header cannot be read (reading the whole
+// file then says why).
+func imageSize(path string) (h, w int, ok bool) {
+	dims, err := readFile(path, func(r io.Reader, name string) ([]int, error) {
+		src, err := openIDX(r, name, ImagesMagic)
+		if err != nil {
+			return nil, err
+		}
+		return src.dims, nil
+	})
+	if err != nil {
+		return 0, 0, false
+	}
+	return dims[1], dims[2], true
 }
 
 // find returns dir/base.gz if it exists, else dir/base. When neither does but one is a

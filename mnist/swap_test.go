@@ -52,3 +52,19 @@ func TestEmptyDirectoryNameIsShown(t *testing.T) {
 	require.EqualError(t, err, `mnist: "": no such directory; run "make data" to fetch MNIST`)
 	require.Equal(t, `""`, showPath(""))
 }
+
+// TestSizeMismatchBeforeTheBodies: training and test images of different sizes are
+// refused from the headers, before the bodies are read: a 100 KB gzip of 100,000 blank
+// 28×28 images beside 29×28 test images cost 850 MB and seconds, only to fail on the
+// sizes.
+func TestSizeMismatchBeforeTheBodies(t *testing.T) {
+	dir := t.TempDir()
+	writeSet(t, dir, false, nil, labelsFile(make([]byte, 100_000)...), imagesFile(2, 29, 28, 2), labelsFile(1, 5))
+	train := filepath.Join(dir, TrainImagesFile+".gz")
+	require.NoError(t, os.Remove(filepath.Join(dir, TrainImagesFile)))
+	require.NoError(t, os.WriteFile(train, gz(idx(ImagesMagic, []int{100_000, 28, 28}, make([]byte, 100_000*28*28))), 0o644))
+	var err error
+	used := allocated(func() { _, _, err = Load(dir) })
+	require.EqualError(t, err, "mnist: "+train+": training images are 28×28 but test images (t10k-images-idx3-ubyte) are 29×28")
+	require.Less(t, used, uint64(8<<20), "%d bytes allocated", used)
+}
