@@ -61,5 +61,7 @@
 // non-regular or immutable target, a missing or unwritable folder, a name too long for
 // the temporary file, found by creating and removing that very file) and takes an
 // advisory lock on FILE.lock beside the target, so a second run saving there is refused;
-// Close removes the lock file (one left by a killed run is harmless and reused).
+// Close removes the lock file (one left by a killed run is harmless and reused), and Lock
+// removes the temporary files such a run left. Abandon, for a signal handler, drops a save
+// in progress (its temporary file goes; the checkpoint keeps its last complete content).
 package checkpoint
