@@ -15,8 +15,8 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run is the whole command: `predict`, `eval` and `compare` as the first argument run
-// those subcommands (predict.go, eval.go, compare.go); otherwise it parses args, trains, and returns the exit status: 0, 2 for
+// run is the whole command: `predict`, `eval`, `compare` and `serve` as the first argument
+// run those subcommands (predict.go, eval.go, compare.go, serve.go); otherwise it parses args, trains, and returns the exit status: 0, 2 for
 // a bad flag, 1 for anything else. Every error is one line on stderr naming the flag or
 // file and the problem. A failed write to stdout (a full disk, a closed pipe) is such an
 // error: the results were lost.
@@ -29,6 +29,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runEval(args[1:], stdout, stderr)
 		case "compare":
 			return runCompare(args[1:], stdout, stderr)
+		case "serve":
+			return runServe(args[1:], stdout, stderr)
 		}
 	}
 	cfg, err := parseFlags(args, stderr)
