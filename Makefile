@@ -21,9 +21,10 @@ $(MNIST) &: scripts/fetch-mnist.sh
 
 # The GPU tests run on whatever Vulkan device is present (lavapipe in CI) and fail, not
 # skip, when there is none: VKCNN_REQUIRE_GPU=1. VKCNN_REQUIRE_DATA=1 makes the tests on
-# real MNIST fail when the data is missing.
+# real MNIST fail when the data is missing, VKCNN_REQUIRE_BROWSER=1 the test of the serve
+# page in headless Chromium when there is no chromium.
 test: data vet
-	VKCNN_REQUIRE_GPU=1 VKCNN_REQUIRE_DATA=1 $(GO) test -count=1 -timeout 40m ./...
+	VKCNN_REQUIRE_GPU=1 VKCNN_REQUIRE_DATA=1 VKCNN_REQUIRE_BROWSER=1 $(GO) test -count=1 -timeout 40m ./...
 	GOEXPERIMENT= $(GO) test -count=1 ./cpu ./internal/optest
 	$(MAKE) fuzz
 
