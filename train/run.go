@@ -45,7 +45,9 @@ type EpochStats struct {
 	LastLR           float64 `json:"last_lr"`
 	// Fingerprint is the weights' Fingerprint after the epoch.
 	Fingerprint string `json:"fingerprint"`
-	// VerifySeconds is the time spent in Verify's checks during the epoch (within Seconds).
+	// VerifiedSteps and VerifySeconds are the steps Verify checked in the epoch and the
+	// time that took (within Seconds).
+	VerifiedSteps int     `json:"verified_steps,omitempty"`
 	VerifySeconds float64 `json:"verify_seconds,omitempty"`
 }
 
@@ -178,7 +180,7 @@ func (rn *runner) run() ([]EpochStats, engine.EvalResult, error) {
 			rn.r.EpochStart(ep+1, opts.Epochs, samples)
 		}
 		from := st.Step
-		losses, verifySecs, err := rn.epoch(engine.Epoch{Order: order, LR: lrs, FirstStep: first})
+		losses, verified, verifySecs, err := rn.epoch(engine.Epoch{Order: order, LR: lrs, FirstStep: first})
 		if err != nil {
 			return stats, engine.EvalResult{}, err
 		}
@@ -192,7 +194,7 @@ func (rn *runner) run() ([]EpochStats, engine.EvalResult, error) {
 		if s, ev, err = rn.endEpoch(ep, lrs[len(lrs)-1]); err != nil {
 			return stats, ev, err
 		}
-		s.VerifySeconds = verifySecs
+		s.VerifiedSteps, s.VerifySeconds = verified, verifySecs
 		stats = append(stats, s)
 		// The epoch's line first, so that it shows even when its save fails.
 		if rn.r != nil {
@@ -208,7 +210,7 @@ func (rn *runner) run() ([]EpochStats, engine.EvalResult, error) {
 // epoch runs the steps of the epoch from st.Step on, in segments that end where Verify
 // checks a step or where the engine stopped, and accumulates the epoch's statistics in st;
 // st.Step is where it got to. It returns the losses of the steps it ran.
-func (rn *runner) epoch(ep engine.Epoch) (losses []float32, verifySecs float64, err error) {
+func (rn *runner) epoch(ep engine.Epoch) (losses []float32, verified int, verifySecs float64, err error) {
 	st, n, b := &rn.st, rn.cfg.Train.N, rn.cfg.Batch
 	ep.Stop = rn.opts.Stop
 	progress := func(int) {}
@@ -229,11 +231,11 @@ func (rn *runner) epoch(ep engine.Epoch) (losses []float32, verifySecs float64, 
 		if to > from {
 			ep.From, ep.To = from, to
 			if res, err = rn.e.TrainEpoch(ep, progress); err != nil {
-				return nil, 0, fmt.Errorf("epoch %d: %w", st.Epoch+1, err)
+				return nil, 0, 0, fmt.Errorf("epoch %d: %w", st.Epoch+1, err)
 			}
 		}
 		if len(res.StepLoss) > to-from {
-			return nil, 0, fmt.Errorf("epoch %d: the %s engine returned %d losses for %d steps", st.Epoch+1, rn.e.Name(), len(res.StepLoss), to-from)
+			return nil, 0, 0, fmt.Errorf("epoch %d: the %s engine returned %d losses for %d steps", st.Epoch+1, rn.e.Name(), len(res.StepLoss), to-from)
 		}
 		stoppedEarly := len(res.StepLoss) < to-from
 		if check && !stoppedEarly && !isClosed(rn.opts.Stop) {
@@ -241,9 +243,10 @@ func (rn *runner) epoch(ep engine.Epoch) (losses []float32, verifySecs float64, 
 			ep.From, ep.To = to, to+1
 			vres, err := rn.opts.Verify.step(rn.e, ep)
 			if err != nil {
-				return nil, 0, err
+				return nil, 0, 0, err
 			}
 			verifySecs += time.Since(vstart).Seconds()
+			verified++
 			res.StepLoss = append(res.StepLoss, vres.StepLoss...)
 			res.Correct += vres.Correct
 		}
@@ -251,7 +254,7 @@ func (rn *runner) epoch(ep engine.Epoch) (losses []float32, verifySecs float64, 
 		for i, l := range res.StepLoss {
 			s := from + i
 			if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
-				return nil, 0, &DivergedError{Epoch: st.Epoch + 1, Step: ep.FirstStep + s, LR: float64(ep.LR[s]), Loss: l, Saved: rn.saved}
+				return nil, 0, 0, &DivergedError{Epoch: st.Epoch + 1, Step: ep.FirstStep + s, LR: float64(ep.LR[s]), Loss: l, Saved: rn.saved}
 			}
 			st.LossSum += float64(l) * float64(min(b, n-s*b))
 			if ep.FirstStep+s < min(FirstSteps, rn.perEpoch) && len(st.FirstLosses) == ep.FirstStep+s {
@@ -265,7 +268,7 @@ func (rn *runner) epoch(ep engine.Epoch) (losses []float32, verifySecs float64, 
 			break // stopped
 		}
 	}
-	return losses, verifySecs, nil
+	return losses, verified, verifySecs, nil
 }
 
 // endEpoch checks the finished epoch ep (0-based) for divergence, evaluates, and returns

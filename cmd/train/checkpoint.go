@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	"vkcnn/checkpoint"
 	"vkcnn/model"
@@ -18,21 +17,22 @@ func checkWritable(path string) error {
 }
 
 // lockSave holds -save's checkpoint for the whole run (checkpoint.Lock): a second run
-// saving to the same file stops here, before any training. It returns the train.Options
-// SaveFunc and the function that releases the lock (both do nothing without -save). While
-// it holds the lock, a stop signal ends the run without leaving a half-written file
-// (stopOnSignal).
-func (c *config) lockSave() (save func(string, *model.Arch, *model.Params, *train.State) error, unlock func(), err error) {
+// saving to the same file stops here, before any training. It returns the target (nil
+// without -save), the train.Options SaveFunc, which writes the run's state with the
+// weights (checkpoint.SaveState, with the command's runMeta), and the function that
+// releases the lock (both do nothing without -save). catchStop handles the stop signals.
+func (c *config) lockSave() (t *checkpoint.Target, save func(string, *model.Arch, *model.Params, *train.State) error, unlock func(), err error) {
 	if c.save == "" {
-		return nil, func() {}, nil
+		return nil, nil, func() {}, nil
 	}
-	t, err := checkpoint.Lock(c.save)
+	t, err = checkpoint.Lock(c.save)
 	if err != nil {
-		return nil, nil, fmt.Errorf("-save %s: %w", showPath(c.save), err)
+		return nil, nil, nil, fmt.Errorf("-save %s: %w", showPath(c.save), err)
 	}
-	save = func(_ string, a *model.Arch, p *model.Params, _ *train.State) error { return t.Save(a, p) }
-	stop := stopOnSignal(t, c.save, os.Stderr, os.Exit)
-	return save, func() { stop(); t.Close() }, nil
+	save = func(_ string, a *model.Arch, p *model.Params, s *train.State) error {
+		return t.SaveState(a, p, s, c.runMeta())
+	}
+	return t, save, func() { t.Close() }, nil
 }
 
 // initArchError is err from reading -init's arch, with the way out when it has none.

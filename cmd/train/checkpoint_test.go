@@ -228,7 +228,7 @@ func TestInitKeepsPresetName(t *testing.T) {
 func TestSaveLockHeldForTheRun(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.safetensors")
 	c := &config{save: path}
-	save, unlock, err := c.lockSave()
+	_, save, unlock, err := c.lockSave()
 	require.NoError(t, err)
 	a, err := model.Build(tinyNet, model.Shape{C: 1, H: 4, W: 3}, 10)
 	require.NoError(t, err)
@@ -241,7 +241,7 @@ func TestSaveLockHeldForTheRun(t *testing.T) {
 	require.NoError(t, other.Close())
 
 	c.save = ""
-	save, unlock, err = c.lockSave()
+	_, save, unlock, err = c.lockSave()
 	require.NoError(t, err)
 	require.Nil(t, save)
 	unlock()

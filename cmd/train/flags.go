@@ -22,7 +22,10 @@ type config struct {
 	noShuffle, json, profile       bool
 	metrics, plot                  string // -metrics FILE.jsonl, -plot FILE.png (metrics.go)
 	metricsEvery                   int
-	val                            int // -val N (val.go)
+	val                            int             // -val N (val.go)
+	resume                         string          // -resume FILE (resume.go)
+	verifyEvery                    int             // -verify-every N (verify.go)
+	given                          map[string]bool // the flags on the command line
 }
 
 // Defaults: batch 64 with momentum 0.9 and lr 0.05→0.001 reaches (98.6% with PyTorch) the original study's accuracy in its 5
@@ -60,6 +63,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.metricsEvery, "metrics-every", 0, "with -metrics: a line of the mean loss every N steps")
 	fs.IntVar(&c.val, "val", 0, "hold out the last N training samples, evaluated after each epoch; the test set once, at the end")
 	fs.StringVar(&c.plot, "plot", "", "draw the loss and accuracy curves to this .png after every epoch")
+	fs.StringVar(&c.resume, "resume", "", "continue the run this checkpoint records (its settings; saves back to it unless -save)")
+	fs.IntVar(&c.verifyEvery, "verify-every", 0, "gpu engine: re-run every N-th step on the cpu engine and compare (0 = never)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -72,11 +77,16 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
 	}
+	c.given = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) {
+		c.given[f.Name] = true
 		if f.Name == "arch" {
 			c.archSet = true
 		}
 	})
+	if c.resume != "" && c.save == "" {
+		c.save = c.resume // a resumed run goes on saving where it was saved
+	}
 	if c.gpu < 0 && c.device != "cpu" { // the CPU engine has no use for a device index
 		if env := os.Getenv("VKCNN_GPU"); env != "" {
 			n, err := strconv.Atoi(env)
@@ -90,6 +100,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 }
 
 func (c *config) check() error {
+	if err := c.checkResumeFlags(); err != nil {
+		return err
+	}
 	switch {
 	case c.device != "auto" && c.device != "cpu" && c.device != "gpu":
 		return fmt.Errorf("-device %q: want auto, cpu or gpu", c.device)

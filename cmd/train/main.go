@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -48,6 +49,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "train:", singleLine(err.Error()))
+		if se, ok := errors.AsType[*stopExit](err); ok {
+			return se.code // stopped by a signal: 128 + its number
+		}
 		return 1
 	}
 	return 0

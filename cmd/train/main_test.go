@@ -74,10 +74,14 @@ func TestBadInputIsOneClearLine(t *testing.T) {
 	require.NoError(t, os.WriteFile(truncated, full[:len(full)/2], 0o644))
 	tinyArch, err := model.Build("conv1x1x2,maxpool2,dense10", model.Shape{C: 1, H: 4, W: 3}, 10)
 	require.NoError(t, err)
-	nanParams := tinyArch.InitParams(1)
-	nanParams.Tensors[0].Data[1] = float32(math.NaN())
+	// checkpoint.Save refuses NaN: write good weights, then a NaN over conv1.weight[1].
 	diverged := filepath.Join(t.TempDir(), "diverged.safetensors")
-	require.NoError(t, checkpoint.Save(diverged, tinyArch, nanParams))
+	require.NoError(t, checkpoint.Save(diverged, tinyArch, tinyArch.InitParams(1)))
+	nanFile, err := os.ReadFile(diverged)
+	require.NoError(t, err)
+	dataAt := 8 + int(binary.LittleEndian.Uint64(nanFile))
+	binary.LittleEndian.PutUint32(nanFile[dataAt+4:], math.Float32bits(float32(math.NaN())))
+	require.NoError(t, os.WriteFile(diverged, nanFile, 0o644))
 
 	cases := []struct {
 		name string

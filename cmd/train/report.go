@@ -83,8 +83,8 @@ func (r *reporter) EpochEnd(s train.EpochStats) {
 	if name == "" {
 		name = "test"
 	}
-	fmt.Fprintf(r.out, "epoch %d: train loss %.4f acc %.2f%%  %s loss %.4f acc %.2f%%  %.2fs  %.0f samples/s\n",
-		s.Epoch, s.TrainLoss, 100*s.TrainAcc, name, s.TestLoss, 100*s.TestAcc, s.Seconds, s.SamplesPerSecond)
+	fmt.Fprintf(r.out, "epoch %d: train loss %.4f acc %.2f%%  %s loss %.4f acc %.2f%%  %.2fs  %.0f samples/s  weights %s\n",
+		s.Epoch, s.TrainLoss, 100*s.TrainAcc, name, s.TestLoss, 100*s.TestAcc, s.Seconds, s.SamplesPerSecond, s.Fingerprint)
 	if r.curves != nil {
 		r.curves.epochEnd(s)
 	}

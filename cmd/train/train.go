@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 
 	"vkcnn/checkpoint"
 	"vkcnn/engine"
@@ -15,37 +16,51 @@ import (
 
 // result is the JSON line of -json.
 type result struct {
-	TestAcc          float64            `json:"test_acc"`
-	TestLoss         float64            `json:"test_loss"`
-	TrainLoss        float64            `json:"train_loss"`
-	Epochs           int                `json:"epochs"`
-	EpochSeconds     []float64          `json:"epoch_seconds"`
-	SamplesPerSecond float64            `json:"samples_per_second"`
-	Engine           string             `json:"engine"`
-	Device           string             `json:"device"`
-	Arch             string             `json:"arch"`
-	Spec             string             `json:"spec"`
-	Params           int                `json:"params"`
-	Batch            int                `json:"batch"`
-	LR0              float64            `json:"lr0"`
-	LR1              float64            `json:"lr1"`
-	Momentum         float64            `json:"momentum"`
-	Seed             uint64             `json:"seed"`
-	TrainSamples     int                `json:"train_samples"`
-	TestSamples      int                `json:"test_samples"`
-	ValSamples       int                `json:"val_samples,omitempty"` // with -val: per_epoch's test_* are the validation set's
-	PerEpoch         []train.EpochStats `json:"per_epoch"`
+	TestAcc          float64   `json:"test_acc"`
+	TestLoss         float64   `json:"test_loss"`
+	TrainLoss        float64   `json:"train_loss"`
+	Epochs           int       `json:"epochs"`
+	EpochSeconds     []float64 `json:"epoch_seconds"`
+	SamplesPerSecond float64   `json:"samples_per_second"`
+	Engine           string    `json:"engine"`
+	Device           string    `json:"device"`
+	Arch             string    `json:"arch"`
+	Spec             string    `json:"spec"`
+	Params           int       `json:"params"`
+	Batch            int       `json:"batch"`
+	LR0              float64   `json:"lr0"`
+	LR1              float64   `json:"lr1"`
+	Momentum         float64   `json:"momentum"`
+	Seed             uint64    `json:"seed"`
+	TrainSamples     int       `json:"train_samples"`
+	TestSamples      int       `json:"test_samples"`
+	ValSamples       int       `json:"val_samples,omitempty"` // with -val: per_epoch's test_* are the validation set's
+	// Fingerprint is the final weights' train.Fingerprint; ResumedFrom the checkpoint a
+	// -resume run continued; VerifiedSteps and VerifySeconds what -verify-every checked.
+	Fingerprint   string             `json:"fingerprint"`
+	ResumedFrom   string             `json:"resumed_from,omitempty"`
+	VerifiedSteps int                `json:"verified_steps,omitempty"`
+	VerifySeconds float64            `json:"verify_seconds,omitempty"`
+	PerEpoch      []train.EpochStats `json:"per_epoch"`
 }
 
 func (c *config) train(stdout, stderr io.Writer) error {
-	saveFunc, unlock, err := c.lockSave()
+	target, saveFunc, unlock, err := c.lockSave()
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	stop, caught, release := catchStop(target, c.save, stderr, os.Exit)
+	defer release()
 	trainSet, testSet, err := mnist.Load(c.data)
 	if err != nil {
 		return err
+	}
+	var rs *resumed
+	if c.resume != "" { // before the training set is cut: -limit and -val are the run's
+		if rs, err = c.loadResume(model.Shape{C: 1, H: trainSet.H, W: trainSet.W}); err != nil {
+			return err
+		}
 	}
 	trainSet, evalSet, err := c.holdOut(trainSet, testSet)
 	if err != nil {
@@ -60,8 +75,14 @@ func (c *config) train(stdout, stderr io.Writer) error {
 	if _, err := train.TotalSteps(trainSet.N, c.batch, c.epochs); err != nil {
 		return fmt.Errorf("-epochs %d: %w", c.epochs, err)
 	}
-	arch, params, err := c.model(model.Shape{C: 1, H: trainSet.H, W: trainSet.W})
-	if err != nil {
+	if err := c.checkResumedSet(rs, trainSet.N); err != nil {
+		return err
+	}
+	var arch *model.Arch
+	var params *model.Params
+	if rs != nil {
+		arch, params = rs.arch, rs.params
+	} else if arch, params, err = c.model(model.Shape{C: 1, H: trainSet.H, W: trainSet.W}); err != nil {
 		return err
 	}
 	ecfg := engine.Config{Arch: arch, Batch: c.batch, Momentum: float32(c.momentum), Seed: uint32(c.seed) ^ uint32(c.seed>>32),
@@ -89,7 +110,26 @@ func (c *config) train(stdout, stderr io.Writer) error {
 	}
 	opts := train.Options{
 		Epochs: c.epochs, LR0: c.lr0, LR1: c.lr1, Seed: c.seed,
-		Shuffle: !c.noShuffle, Save: c.save, SaveFunc: saveFunc,
+		Shuffle: !c.noShuffle, Save: c.save, SaveFunc: saveFunc, Stop: stop,
+	}
+	if afterSave != nil && saveFunc != nil {
+		opts.SaveFunc = func(path string, a *model.Arch, p *model.Params, s *train.State) error {
+			err := saveFunc(path, a, p, s)
+			if err == nil {
+				afterSave(stop)
+			}
+			return err
+		}
+	}
+	if rs != nil {
+		opts.Resume = rs.state
+		fmt.Fprintf(stdout, "resuming %s: %s\n", showPath(c.resume), position(rs.state))
+	}
+	if c.verifyEvery > 0 {
+		if opts.Verify, err = c.verifier(eng, ecfg); err != nil {
+			return err
+		}
+		defer opts.Verify.Ref.Close()
 	}
 	rep := newReporter(stdout)
 	rep.evalName = c.evalName()
@@ -105,8 +145,15 @@ func (c *config) train(stdout, stderr io.Writer) error {
 	}
 	if err != nil {
 		rep.abort()
-		return err
+		return c.stopped(err, caught())
 	}
+	fingerprint := ""
+	if len(stats) > 0 {
+		fingerprint = stats[len(stats)-1].Fingerprint
+	} else if p, err := eng.Params(); err == nil {
+		fingerprint = train.Fingerprint(p)
+	}
+	verified, verifySecs := printVerifyCost(c.verifyEvery, stats, stdout)
 	if c.epochs == 0 {
 		fmt.Fprintf(stdout, "%s loss %.4f  %s acc %.2f%%\n", c.evalName(), ev.Loss, c.evalName(), 100*float64(ev.Correct)/float64(ev.N))
 	}
@@ -118,7 +165,8 @@ func (c *config) train(stdout, stderr io.Writer) error {
 		EpochSeconds: []float64{}, Engine: eng.Name(), Device: eng.Device(), Arch: arch.Name,
 		Spec: arch.Spec, Params: arch.NumParams(), Batch: c.batch, LR0: c.lr0, LR1: c.lr1,
 		Momentum: c.momentum, Seed: c.seed, TrainSamples: trainSet.N, TestSamples: testSet.N,
-		ValSamples: c.val, PerEpoch: stats,
+		ValSamples: c.val, PerEpoch: stats, Fingerprint: fingerprint, ResumedFrom: c.resume,
+		VerifiedSteps: verified, VerifySeconds: verifySecs,
 	}
 	secs := 0.0
 	for _, s := range stats {
