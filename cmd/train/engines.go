@@ -6,19 +6,11 @@ import (
 
 	"vkcnn/cpu"
 	"vkcnn/engine"
-	"vkcnn/gpu"
-	"vkcnn/vulkan"
 )
 
-// openGPU builds the Vulkan engine on device index (vulkan.Auto: the best one), accepting a
-// CPU implementation of Vulkan (lavapipe) only when allowCPU.
-func openGPU(cfg engine.Config, index int, allowCPU bool) (engine.Engine, error) {
-	e, err := gpu.NewEngine(cfg, gpu.EngineOptions{Device: vulkan.Options{Index: index, AllowCPU: allowCPU}})
-	if err != nil {
-		return nil, err // not a typed nil in the interface
-	}
-	return e, nil
-}
+// openGPU (engines_gpu.go, or engines_nogpu.go in a build without cgo) builds the Vulkan
+// engine on device index (vulkan.Auto: the best one), accepting a CPU implementation of
+// Vulkan (lavapipe) only when allowCPU.
 
 // openEngine picks the engine for -device: gpu must work; auto tries the GPU (not a CPU-type
 // Vulkan device) and falls back to the CPU with one line saying why, except with -profile,

@@ -1,0 +1,17 @@
+//go:build cgo
+
+package main
+
+import (
+	"vkcnn/engine"
+	"vkcnn/gpu"
+	"vkcnn/vulkan"
+)
+
+func openGPU(cfg engine.Config, index int, allowCPU bool) (engine.Engine, error) {
+	e, err := gpu.NewEngine(cfg, gpu.EngineOptions{Device: vulkan.Options{Index: index, AllowCPU: allowCPU}})
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return e, nil
+}
