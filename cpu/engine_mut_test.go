@@ -63,3 +63,49 @@ func TestTrainEpochDrawsMasksAtItsGlobalSteps(t *testing.T) {
 	assert.Equal(t, at0.Loss, lossAt(0))
 	assert.Equal(t, at5.Loss, lossAt(5))
 }
+
+// TestEvaluateIsTheMeanOverTheTestSet: Evaluate's loss is the mean of the per-sample losses
+// (each the loss of a one-sample Gradient on the same data, no dropout in this arch), its
+// Correct the count of samples whose first maximal logit is the label, over more samples
+// than one evaluation chunk holds.
+func TestEvaluateIsTheMeanOverTheTestSet(t *testing.T) {
+	const n = 70
+	e, a := newEngine(t, "lenet-6-12", n, 8)
+	ev, err := e.Evaluate()
+	require.NoError(t, err)
+	sum, correct := 0.0, 0
+	data := e.Config().Train
+	for i := range n {
+		st, err := e.Gradient([]int32{int32(i)}, 0)
+		require.NoError(t, err)
+		sum += float64(st.Loss)
+		best := 0
+		for k, v := range st.Logits[:a.Classes] {
+			if v > st.Logits[best] {
+				best = k
+			}
+		}
+		if best == int(data.Labels[i]) {
+			correct++
+		}
+	}
+	assert.Equal(t, n, ev.N)
+	assert.InDelta(t, sum/n, ev.Loss, 1e-12)
+	assert.Equal(t, correct, ev.Correct)
+}
+
+// TestTrainEpochReportsItsEnd: the last progress report of an epoch is every sample, also
+// when the step count is no multiple of the reporting interval.
+func TestTrainEpochReportsItsEnd(t *testing.T) {
+	const n, batch = 203, 1 // 203 steps, reported every 2: the last step is odd
+	e, _ := newEngine(t, "conv1x1x2,maxpool4,dense10", n, batch)
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	var reports []int
+	_, err := e.TrainEpoch(engine.Epoch{Order: order, LR: make([]float32, n)}, func(done int) { reports = append(reports, done) })
+	require.NoError(t, err)
+	require.NotEmpty(t, reports)
+	assert.Equal(t, n, reports[len(reports)-1])
+}
