@@ -171,7 +171,7 @@ func (x *explodingEngine) Params() (*model.Params, error) {
 	return p, err
 }
 
-// TestExplodingRunStops: an epoch whose mean loss is over max(10× the first steps' mean,
+// TestExplodingRunStops: an epoch whose mean loss is over max(10× the first steps' least,
 // 3·ln 10) stops the run though no loss is NaN, and so do weights that are no longer
 // finite; the diverged epoch is not saved.
 func TestExplodingRunStops(t *testing.T) {
@@ -198,7 +198,7 @@ func TestExplodingRunStops(t *testing.T) {
 	_, _, err := train.Run(c, train.Options{Epochs: 3, LR0: 0.1, LR1: 0.01, Seed: 3}, nil)
 	assert.NoError(t, err)
 	assert.Equal(t, 3*math.Log(10), train.ExplodedLimit([]float32{0.01, 0.02}, 10), "from trained weights, 3·ln K")
-	assert.InDelta(t, 23.0, train.ExplodedLimit([]float32{2.2, 2.4}, 10), 1e-6, "from a fresh init, 10× the first steps")
+	assert.InDelta(t, 22.0, train.ExplodedLimit([]float32{2.4, 2.2, 3e5}, 10), 1e-5, "from a fresh init, 10× the first steps' smallest")
 }
 
 // TestFingerprintIsTheWeightsBytes: the fingerprint is the first 16 hex digits of the

@@ -45,18 +45,20 @@ type State struct {
 const FirstSteps = 10
 
 // ExplodedLimit is the mean training loss above which an epoch is taken for a divergence
-// that has not (yet) become NaN: max(10·L₀, 3·ln K), with L₀ the mean loss of the run's
-// first FirstSteps steps and K the number of classes. 3·ln K is three times the loss of a
-// uniform guess (6.9 for ten classes), so a run started from trained weights (L₀ small)
-// is not stopped by noise; 10·L₀ is a loss that an epoch — the mean of hundreds of steps,
-// so a loss that stays up, not a spike — reaches only when training is running away.
+// that has not (yet) become NaN: max(10·L₀, 3·ln K), with L₀ the smallest loss of the run's
+// first FirstSteps steps (first) and K the number of classes. The smallest, because a rate
+// that makes the run explode does so within those steps, and the first step's loss is
+// computed before any update. 3·ln K is three times the loss of a uniform guess (6.9 for
+// ten classes), so a run started from trained weights (L₀ small) is not stopped by noise;
+// 10·L₀ is a loss that an epoch — the mean of all its steps, so a loss that stays up, not
+// a spike — reaches only when training is running away.
 func ExplodedLimit(first []float32, classes int) float64 {
-	l0 := 0.0
+	l0 := math.Inf(1)
 	for _, l := range first {
-		l0 += float64(l)
+		l0 = min(l0, float64(l))
 	}
-	if len(first) > 0 {
-		l0 /= float64(len(first))
+	if len(first) == 0 {
+		l0 = 0
 	}
 	return max(10*l0, 3*math.Log(float64(classes)))
 }
@@ -97,7 +99,7 @@ func (e *DivergedError) Error() string {
 	case e.Param != "":
 		msg = fmt.Sprintf("parameter %s became %v in epoch %d (lr %.4g at its last step); try a lower -lr0 or -lr1", e.Param, e.Loss, e.Epoch, e.LR)
 	case e.Limit > 0:
-		msg = fmt.Sprintf("diverged: epoch %d's mean train loss %.4g is over %.4g (10× its first steps' and 3·ln(classes)); try a lower -lr0", e.Epoch, e.Loss, e.Limit)
+		msg = fmt.Sprintf("diverged: epoch %d's mean train loss %.4g is over %.4g (10× the smallest of its first steps' losses, and 3·ln(classes)); try a lower -lr0", e.Epoch, e.Loss, e.Limit)
 	default:
 		msg = fmt.Sprintf("loss became %v at step %d (epoch %d, lr %.4g); try a lower -lr0", e.Loss, e.Step, e.Epoch, e.LR)
 	}
