@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"vkcnn/checkpoint"
@@ -111,7 +112,9 @@ func Train(ctx context.Context, o TrainOptions, progress func(Progress)) (*Model
 		defer t.Close()
 		opts.Save = o.Save
 		opts.SaveFunc = func(_ string, a *model.Arch, p *model.Params, s *train.State) error {
-			return t.SaveState(a, p, s, nil)
+			// run.limit and run.val: what the train command records of its training set,
+			// so that bin/train -resume continues the run
+			return t.SaveState(a, p, s, map[string]string{"run.limit": strconv.Itoa(o.Limit), "run.val": "0"})
 		}
 	}
 	eng, err := cpu.New(cfg)
