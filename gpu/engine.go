@@ -28,8 +28,11 @@ type EngineOptions struct {
 // whose step counter the shaders read, and every step's loss. The work of chunkSteps
 // full-batch steps is recorded once into one command buffer that ends by advancing the
 // step counter; an epoch is that buffer submitted again and again, then a tail buffer with
-// the remaining steps and the smaller last batch. The host uploads the order and the
-// learning rates before an epoch and waits a few times during it, for progress.
+// the remaining steps and the smaller last batch. Part of an epoch (engine.Epoch.From/To:
+// a resumed run, -verify-every's segments) starts the counter at its first step and
+// replays the chunk buffer, then a one-step buffer and the last batch's own: the same
+// dispatches, so the same bits. The host uploads the order and the learning rates before
+// an epoch and waits a few times during it, for progress and for Epoch.Stop.
 type Engine struct {
 	d    *vulkan.Device
 	cfg  engine.Config
