@@ -70,7 +70,8 @@ func check(path string) (string, error) {
 // dangling link names the file a save creates). A relative link is taken relative to the
 // folder of the link, joined as text and not cleaned, as the kernel does.
 func resolve(path string) (string, error) {
-	for range maxLinks {
+	// maxLinks links followed, and one more look to see that the last names no link.
+	for range maxLinks + 1 {
 		st, err := os.Lstat(path)
 		if errors.Is(err, fs.ErrNotExist) || (err == nil && st.Mode()&fs.ModeSymlink == 0) {
 			return path, nil

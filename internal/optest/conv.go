@@ -48,6 +48,7 @@ var ConvShapes = []model.ConvShape{
 	{N: 64, C: 2, H: 7, W: 5, OC: 3, KH: 3, KW: 2, PadH: 1},
 	{N: 1, C: 2, H: 7, W: 5, OC: 5, KH: 3, KW: 2, PadH: 2, PadW: 1}, // full
 	{N: 3, C: 3, H: 7, W: 5, OC: 4, KH: 3, KW: 3, PadH: 1, PadW: 1}, // same
+	{N: 3, C: 2, H: 5, W: 9, OC: 3, KH: 1, KW: 3, PadW: 1},          // padded along W only
 	{N: 3, C: 5, H: 7, W: 5, OC: 3, KH: 1, KW: 1},
 	{N: 3, C: 2, H: 7, W: 5, OC: 3, KH: 5, KW: 5, PadH: 2, PadW: 2}, // same
 	{N: 1, C: 1, H: 3, W: 4, OC: 2, KH: 5, KW: 5, PadH: 4, PadW: 4}, // full, kernel > image
