@@ -64,7 +64,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("-addr %s: %w", *addr, unwrapOp(err))
 	}
-	srv := &http.Server{Handler: newServeHandler(m), ReadHeaderTimeout: 10 * time.Second}
+	// a client that stops sending or reading holds a connection for a minute at most
+	srv := &http.Server{Handler: newServeHandler(m), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(stdout, "serving %s on %s (Ctrl-C stops)\n", m.Arch(), pageURL(ln.Addr()))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

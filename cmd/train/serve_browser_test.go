@@ -57,11 +57,22 @@ func newBrowser(t *testing.T, timeout time.Duration) context.Context {
 	return bctx
 }
 
-// strokes drags the mouse along a 28×28 image's ink as a person would draw it, row by
-// row: for each run of pixels with value ≥ ½, press at its first pixel's centre, move to
-// its last one's, release; pixel (x, y) is mapped onto the canvas's box on the page.
-func strokes(x []float32, box [4]float64) chromedp.Action[chromedp.Void] {
+// strokes drags the mouse, or a finger when touch, along a 28×28 image's ink as a person
+// would draw it, row by row: for each run of pixels with value ≥ ½, press at its first
+// pixel's centre, move to its last one's, release; pixel (x, y) is mapped onto the
+// canvas's box on the page.
+func strokes(x []float32, box [4]float64, touch bool) chromedp.Action[chromedp.Void] {
 	held := func(p *input.DispatchMouseEventParams) { p.Button, p.Buttons = input.MouseButtonLeft, 1 }
+	finger := func(typ input.DispatchTouchEventType, x, y float64) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			p := input.DispatchTouchEventParams{Type: typ, TouchPoints: []*input.TouchPoint{}}
+			if typ != input.DispatchTouchEventTypeTouchEnd {
+				p.TouchPoints = append(p.TouchPoints, &input.TouchPoint{X: x, Y: y})
+			}
+			_, err := chromedp.Call(ctx, input.DispatchTouchEvent, p)
+			return err
+		})
+	}
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		at := func(px, py int) (float64, float64) {
 			return box[0] + (float64(px)+0.5)*box[2]/28, box[1] + (float64(py)+0.5)*box[3]/28
@@ -77,12 +88,20 @@ func strokes(x []float32, box [4]float64) chromedp.Action[chromedp.Void] {
 				}
 				sx, sy := at(x0, y)
 				ex, ey := at(x1, y)
-				err := chromedp.Do(ctx,
+				stroke := []chromedp.Action[chromedp.Void]{
 					chromedp.MouseEvent(chromedp.MouseMoved, sx, sy),
 					chromedp.MouseEvent(chromedp.MousePressed, sx, sy, held, chromedp.ClickCount(1)),
 					chromedp.MouseEvent(chromedp.MouseMoved, ex, ey, held),
 					chromedp.MouseEvent(chromedp.MouseReleased, ex, ey, chromedp.ButtonLeft, chromedp.ClickCount(1)),
-				)
+				}
+				if touch {
+					stroke = []chromedp.Action[chromedp.Void]{
+						finger(input.DispatchTouchEventTypeTouchStart, sx, sy),
+						finger(input.DispatchTouchEventTypeTouchMove, ex, ey),
+						finger(input.DispatchTouchEventTypeTouchEnd, 0, 0),
+					}
+				}
+				err := chromedp.Do(ctx, stroke...)
 				if err != nil {
 					return err
 				}
@@ -104,9 +123,10 @@ type shown struct {
 // waitShown waits until the page has had an answer after the answered count before and has
 // nothing pending, then reads what it shows.
 func waitShown(ctx context.Context, before int) (shown, error) {
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(`window.vkcnn.idle() && window.vkcnn.answered > %d`, before), chromedp.WithPollingInterval(20*time.Millisecond)))
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](fmt.Sprintf(`window.vkcnn.idle() && window.vkcnn.answered > %d`, before),
+		chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
 	if err != nil {
-		return shown{}, err
+		return shown{}, fmt.Errorf("no answer shown within 10 s (did the strokes draw nothing?): %w", err)
 	}
 	return chromedp.Run(ctx, chromedp.Evaluate[shown](`(() => {
 			const top = document.querySelector("#probs tr.top");
@@ -118,7 +138,8 @@ func waitShown(ctx context.Context, before int) (shown, error) {
 }
 
 // TestServeInBrowser loads the page in headless Chromium, draws the first MNIST test digit
-// of each class onto the canvas with real mouse events (strokes along its ink), and checks
+// of each class onto the canvas with real input events (strokes along its ink; the even
+// digits with the mouse, the odd ones with a finger on a touch screen), and checks
 // that the page shows the right digit for at least 9 of the 10, with its bar highlighted
 // and the 28×28 input shown; then uploads a committed PNG through the file input, and a
 // file that is not an image. With VKCNN_SCREENSHOT=FILE it writes a screenshot of the page
@@ -158,10 +179,11 @@ func TestServeInBrowser(t *testing.T) {
 		before := answered()
 		start := time.Now()
 		require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID("clear"))))
-		require.NoError(t, chromedp.Do(ctx, strokes(test.Image(i), canvasBox())), "test image %d", i)
+		touch := label%2 == 1 // odd digits with a finger, even ones with the mouse
+		require.NoError(t, chromedp.Do(ctx, strokes(test.Image(i), canvasBox(), touch)), "test image %d", i)
 		s, err := waitShown(ctx, before)
 		require.NoError(t, err, "test image %d", i)
-		t.Logf("test image %d (a %d): the page shows %q (bar %s, %s) after %v", i, label, s.Digit, s.TopBar, s.TopPct, time.Since(start).Round(time.Millisecond))
+		t.Logf("test image %d (a %d, drawn with the %s): the page shows %q (bar %s, %s) after %v", i, label, map[bool]string{false: "mouse", true: "finger"}[touch], s.Digit, s.TopBar, s.TopPct, time.Since(start).Round(time.Millisecond))
 		assert.Equal(t, s.Digit, s.TopBar, "the highlighted bar is not the digit shown")
 		assert.True(t, s.Seen, "no 28×28 input shown")
 		assert.Empty(t, s.Message)
