@@ -122,6 +122,13 @@ func TestResumeRefusesAnotherRunsState(t *testing.T) {
 	o.Resume = good
 	_, _, err := train.Run(newCPU(t), o, nil)
 	require.NoError(t, err)
+	done := *good
+	done.Epoch = 2
+	o.Resume = &done
+	stats, ev, err := train.Run(newCPU(t), o, nil)
+	require.NoError(t, err)
+	assert.Empty(t, stats)
+	assert.Equal(t, 20, ev.N, "a finished run's state: evaluated, nothing trained")
 	for _, bad := range []func(s *train.State){
 		func(s *train.State) { s.Seed = 4 },
 		func(s *train.State) { s.Batch = 8 },

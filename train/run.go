@@ -204,6 +204,13 @@ func (rn *runner) run() ([]EpochStats, engine.EvalResult, error) {
 			return stats, ev, err
 		}
 	}
+	if len(stats) == 0 { // resumed at its end: nothing to train
+		ev, err := rn.e.Evaluate()
+		if err != nil {
+			return nil, ev, fmt.Errorf("evaluating: %w", err)
+		}
+		return nil, ev, nil
+	}
 	return stats, ev, nil
 }
 
