@@ -12,4 +12,8 @@
 // pixel (14, 14)); the network then runs forward on the CPU (package cpu's Predictor), with
 // no dataset and nothing of training. Probs is the softmax of the network's ten outputs z,
 // p_k = e^{z_k} / Σ_j e^{z_j}, and Digit the first k with the largest z_k.
+//
+// Train trains a network on an MNIST-format data set on the CPU, as the train command does
+// (the same loop, schedule and checkpoints), reporting progress through a callback; its
+// context's cancellation stops the run after the step it is in and keeps the checkpoint.
 package vkcnn

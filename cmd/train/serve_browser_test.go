@@ -145,7 +145,7 @@ func waitShown(ctx context.Context, before int) (shown, error) {
 // file that is not an image. With VKCNN_SCREENSHOT=FILE it writes a screenshot of the page
 // with a drawn digit there (docs/serve.png is one).
 func TestServeInBrowser(t *testing.T) {
-	ctx := newBrowser(t, 60*time.Second)
+	ctx := newBrowser(t, 2*time.Minute) // about 20 s; the margin is for a loaded machine
 	needData(t)
 	test, err := mnist.LoadFiles(filepath.Join(realData, "t10k-images-idx3-ubyte.gz"), filepath.Join(realData, "t10k-labels-idx1-ubyte.gz"))
 	require.NoError(t, err)
