@@ -14,9 +14,6 @@
 #
 # Environment: BIN (bin/train), DATA (data/mnist), PYTHON (/usr/bin/python3, with torch),
 # THREADS (all cores), LIMIT64 (12800), LIMIT1 (2000), REPEAT (1), PRESETS (all six).
-# CPU=1 adds the CPU seconds of each side's epoch (user + system, every thread; the engine's
-# as a run of one epoch less a run of none), which a busy machine skews far less than the
-# wall time; PyTorch's include its OpenMP threads' spinning when THREADS > 1.
 set -euo pipefail
 
 BIN=${BIN:-bin/train}
@@ -56,21 +53,6 @@ fastest() {
 	echo "$best"
 }
 
-# The CPU seconds (user + system, all threads) of the fastest of REPEAT runs of a command.
-cpu_of() {
-	local best="" s
-	for _ in $(seq "$REPEAT"); do
-		s=$("$PYTHON" -c 'import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
-r = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(r.ru_utime + r.ru_stime)' "$@") || die "failed: $*"
-		if [ -z "$best" ] || "$PYTHON" -c 'import sys; sys.exit(not float(sys.argv[1]) < float(sys.argv[2]))' "$s" "$best"; then
-			best=$s
-		fi
-	done
-	echo "$best"
-}
-
 rows=$(mktemp)
 trap 'rm -f "$rows"' EXIT
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -83,18 +65,8 @@ for arch in $PRESETS; do
 			-epochs 1 -limit "$limit" -batch "$batch" "$lr0f" "$lr0" "$lr1f" "$lr1" "$mf" "$m" -json)
 		t=$(fastest seconds env OMP_NUM_THREADS="$THREADS" "$PYTHON" "$HERE/bench_torch.py" --data "$DATA" \
 			--arch "$arch" --limit "$limit" --batch "$batch" --threads "$THREADS" --lr0 "$lr0" --lr1 "$lr1" --momentum "$m")
-		vc=- tc=-
-		if [ "${CPU:-0}" = 1 ]; then
-			# The engine's epoch in CPU seconds: a run of one epoch less one of none (both load
-			# the data and evaluate the test set once).
-			train=(env GOMAXPROCS="$THREADS" "$BIN" -device cpu -data "$DATA" -arch "$arch" -limit "$limit" -batch "$batch" "$lr0f" "$lr0" "$lr1f" "$lr1" "$mf" "$m")
-			vc=$("$PYTHON" -c 'import sys; print(round(max(0, float(sys.argv[1]) - float(sys.argv[2])), 4))' \
-				"$(cpu_of "${train[@]}" -epochs 1)" "$(cpu_of "${train[@]}" -epochs 0)")
-			tc=$(fastest cpu_seconds env OMP_NUM_THREADS="$THREADS" "$PYTHON" "$HERE/bench_torch.py" --data "$DATA" \
-				--arch "$arch" --limit "$limit" --batch "$batch" --threads "$THREADS" --lr0 "$lr0" --lr1 "$lr1" --momentum "$m")
-		fi
-		echo "$arch $batch $limit $v $t $vc $tc" >>"$rows"
-		printf 'bench_torch.sh: %s, batch %s, %s samples: vkcnn %.3f s, PyTorch %.3f s (CPU s: %s, %s)\n' "$arch" "$batch" "$limit" "$v" "$t" "$vc" "$tc" >&2
+		echo "$arch $batch $limit $v $t" >>"$rows"
+		printf 'bench_torch.sh: %s, batch %s, %s samples: vkcnn %.3f s, PyTorch %.3f s\n' "$arch" "$batch" "$limit" "$v" "$t" >&2
 	done
 done
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -105,17 +77,10 @@ rows, threads, load0, load1, repeat = sys.argv[1:]
 model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 print(f"\nCPU: {model}, {threads} threads each side; PyTorch {torch.__version__}; "
       f"load average {load0} before, {load1} after; fastest of {repeat}")
-lines = [l.split() for l in open(rows)]
-cpu = any(l[5] != "-" for l in lines)
-head = "| preset | batch | samples | vkcnn s | vkcnn samples/s | PyTorch s | PyTorch samples/s | time ratio vkcnn/PyTorch |"
-if cpu:
-    head += " vkcnn CPU s | PyTorch CPU s | CPU ratio |"
-print(head)
-print("| --- " * (head.count("|") - 1) + "|")
-for arch, batch, n, v, t, vc, tc in lines:
+print(f"| preset | batch | samples | vkcnn s | vkcnn samples/s | PyTorch s | PyTorch samples/s | time ratio vkcnn/PyTorch |")
+print(f"| --- | --- | --- | --- | --- | --- | --- | --- |")
+for line in open(rows):
+    arch, batch, n, v, t = line.split()
     n, v, t = int(n), float(v), float(t)
-    row = f"| {arch} | {batch} | {n} | {v:.3f} | {n / v:,.0f} | {t:.3f} | {n / t:,.0f} | {v / t:.2f}× |"
-    if cpu:
-        row += f" {float(vc):.3f} | {float(tc):.3f} | {float(vc) / float(tc):.2f}× |"
-    print(row)
+    print(f"| {arch} | {batch} | {n} | {v:.3f} | {n / v:,.0f} | {t:.3f} | {n / t:,.0f} | {v / t:.2f}× |")
 EOF
