@@ -84,6 +84,15 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			c.archSet = true
 		}
 	})
+	// An empty path (an unset $VAR) would silently mean "none": say so instead.
+	for _, name := range []string{"data", "init", "save", "metrics", "plot", "resume"} {
+		if c.given[name] && fs.Lookup(name).Value.String() == "" {
+			return nil, fmt.Errorf("-%s \"\": an empty path (an unset variable?); leave the flag out instead", name)
+		}
+	}
+	if c.gpu < -1 {
+		return nil, fmt.Errorf("-gpu %d: want a device index (0, 1, …)", c.gpu)
+	}
 	if c.resume != "" && c.save == "" {
 		c.save = c.resume // a resumed run goes on saving where it was saved
 	}
