@@ -45,7 +45,7 @@ type Engine struct {
 type scratch struct {
 	acts   [][]float32 // acts[0] is the input, acts[i+1] the output of layer i
 	dActs  [][]float32 // gradients with respect to acts
-	argmax [][]int32   // per layer, max-pool only
+	argmax [][]int32   // per layer, max- and min-pool only (min-pool: the argmin)
 	labels []int32
 	dLog   []float32
 }
@@ -90,7 +90,7 @@ func (e *Engine) newScratch(n int) *scratch {
 		s.acts = append(s.acts, make([]float32, n*l.Out.Len()))
 		s.dActs = append(s.dActs, make([]float32, n*l.Out.Len()))
 		var am []int32
-		if l.Kind == model.MaxPool {
+		if l.Kind == model.MaxPool || l.Kind == model.MinPool {
 			am = make([]int32, n*l.Out.Len())
 		}
 		s.argmax = append(s.argmax, am)
@@ -292,6 +292,8 @@ func (e *Engine) forward(s *scratch, data interface {
 			SigmoidForward(y, x)
 		case model.MaxPool:
 			MaxPoolForward(y, s.argmax[i][:len(y)], x, l.PoolShape(n))
+		case model.MinPool:
+			MinPoolForward(y, s.argmax[i][:len(y)], x, l.PoolShape(n))
 		case model.AvgPool:
 			AvgPoolForward(y, x, l.PoolShape(n))
 		case model.Dropout:
@@ -358,7 +360,7 @@ func (e *Engine) backward(s *scratch, n int, g *model.Params, offset int, global
 			if dx != nil {
 				SigmoidBackward(dx, dy, y)
 			}
-		case model.MaxPool:
+		case model.MaxPool, model.MinPool:
 			if dx != nil {
 				MaxPoolBackward(dx, dy, s.argmax[i][:len(y)], l.PoolShape(n))
 			}

@@ -31,9 +31,12 @@ func randomSet(n int, in model.Shape, seed uint64) *engine.Dataset {
 	return d
 }
 
-// gradArchs are every preset plus a layer string using every other layer kind.
+// gradArchs are every preset plus layer strings using every other layer kind.
 func gradArchs() []string {
-	names := []string{"conv3x3x4:same,sigmoid,avgpool2,conv3x5x5:full,relu,maxpool3,dense16,sigmoid,dense10"}
+	names := []string{
+		"conv3x3x4:same,sigmoid,avgpool2,conv3x5x5:full,relu,maxpool3,dense16,sigmoid,dense10",
+		"conv5x5x4,sigmoid,minpool2,conv3x3x6,relu,minpool3,dense10",
+	}
 	for name := range model.Presets {
 		names = append(names, name)
 	}

@@ -36,6 +36,10 @@ func lossFloat64(a *model.Arch, p [][]float64, x []float32, y []int32, n int, se
 			s := l.PoolShape(n)
 			out = make([]float64, s.OutLen())
 			ref.MaxPoolForward(out, make([]int32, s.OutLen()), act, s)
+		case model.MinPool:
+			s := l.PoolShape(n)
+			out = make([]float64, s.OutLen())
+			ref.MinPoolForward(out, make([]int32, s.OutLen()), act, s)
 		case model.AvgPool:
 			s := l.PoolShape(n)
 			out = make([]float64, s.OutLen())

@@ -111,6 +111,15 @@ func (ops) SigmoidBackward(dIn, dOut, out []float32) error {
 	return nil
 }
 
+func (ops) MinPoolForward(out []float32, argmin []int32, in []float32, s model.PoolShape) error {
+	if err := check("MinPoolForward", arg{"out", len(out), s.OutLen()}, arg{"argmin", len(argmin), s.OutLen()},
+		arg{"in", len(in), s.InLen()}); err != nil {
+		return err
+	}
+	cpu.MinPoolForward(out, argmin, in, s)
+	return nil
+}
+
 func (ops) MaxPoolForward(out []float32, argmax []int32, in []float32, s model.PoolShape) error {
 	if err := check("MaxPoolForward", arg{"out", len(out), s.OutLen()}, arg{"argmax", len(argmax), s.OutLen()},
 		arg{"in", len(in), s.InLen()}); err != nil {

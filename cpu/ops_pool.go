@@ -55,6 +55,40 @@ func MaxPoolForward(out []float32, argmax []int32, in []float32, s model.PoolSha
 	}
 }
 
+// MinPoolForward computes out[n,c,y,x] = min_{i,j<Size} in[n,c,y·Size+i,x·Size+j] and
+// argmin[n,c,y,x] = the flat index into in of the first minimum of the window in row-major
+// order (a later equal value does not replace it). Shapes as MaxPoolForward; its backward
+// pass is MaxPoolBackward with argmin. A scalar loop: min-pool is no preset's layer.
+func MinPoolForward(out []float32, argmin []int32, in []float32, s model.PoolShape) {
+	checkPool(s, len(in), len(out))
+	if len(argmin) != len(out) {
+		panic(errPoolLen)
+	}
+	oh, ow, k := s.OH(), s.OW(), s.Size
+	plane, oPlane := s.H*s.W, oh*ow
+	for p := range s.N * s.C {
+		src := in[p*plane : (p+1)*plane]
+		dst := out[p*oPlane : (p+1)*oPlane]
+		arg := argmin[p*oPlane : (p+1)*oPlane]
+		for y := range oh {
+			for x := range ow {
+				best := y*k*s.W + x*k
+				m := src[best]
+				for i := range k {
+					row := src[(y*k+i)*s.W+x*k : (y*k+i)*s.W+x*k+k]
+					for j, v := range row {
+						if v < m {
+							m, best = v, (y*k+i)*s.W+x*k+j
+						}
+					}
+				}
+				dst[y*ow+x] = m
+				arg[y*ow+x] = int32(p*plane + best)
+			}
+		}
+	}
+}
+
 // MaxPoolBackward computes dIn = 0 except dIn[argmax[j]] = dOut[j], with argmax from
 // MaxPoolForward. dOut and argmax are (N,C,H/Size,W/Size), dIn is (N,C,H,W).
 func MaxPoolBackward(dIn, dOut []float32, argmax []int32, s model.PoolShape) {

@@ -44,7 +44,7 @@ func NewPredictor(a *model.Arch, p *model.Params) (*Predictor, error) {
 		most := 0
 		for i := range a.Layers {
 			s.acts = append(s.acts, make([]float32, predictChunk*a.Layers[i].Out.Len()))
-			if a.Layers[i].Kind == model.MaxPool {
+			if k := a.Layers[i].Kind; k == model.MaxPool || k == model.MinPool {
 				most = max(most, a.Layers[i].Out.Len())
 			}
 		}
@@ -100,6 +100,8 @@ func (pr *Predictor) forward(s *predictScratch, x []float32, n int) []float32 {
 			SigmoidForward(y, x)
 		case model.MaxPool:
 			MaxPoolForward(y, s.argmax[:len(y)], x, l.PoolShape(n))
+		case model.MinPool:
+			MinPoolForward(y, s.argmax[:len(y)], x, l.PoolShape(n))
 		case model.AvgPool:
 			AvgPoolForward(y, x, l.PoolShape(n))
 		case model.Dropout:

@@ -43,6 +43,10 @@ func logitsFloat64(a *model.Arch, p *model.Params, x []float32, n int) []float64
 			s := l.PoolShape(n)
 			out = make([]float64, s.OutLen())
 			ref.MaxPoolForward(out, make([]int32, s.OutLen()), act, s)
+		case model.MinPool:
+			s := l.PoolShape(n)
+			out = make([]float64, s.OutLen())
+			ref.MinPoolForward(out, make([]int32, s.OutLen()), act, s)
 		case model.AvgPool:
 			s := l.PoolShape(n)
 			out = make([]float64, s.OutLen())

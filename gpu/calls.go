@@ -62,15 +62,15 @@ func denseBackwardWeightsCall(s model.DenseShape) call {
 	return call{"dense_backward_weights", vulkan.Bytes(&p), dispatch{total: s.Out*s.In + s.Out}}
 }
 
-// poolCall is maxpool_forward or avgpool_forward, a thread per output.
+// poolCall is maxpool_forward, minpool_forward or avgpool_forward, a thread per output.
 func poolCall(name string, s model.PoolShape) call {
 	p := poolParamsOf(s)
 	return call{name, vulkan.Bytes(&p), dispatch{total: s.OutLen()}}
 }
 
-// poolBackwardCall is maxpool_backward or avgpool_backward, a thread per input; it
-// multiplies dIn by a'(x), x the pool's input, where a is the activation before the pool,
-// fused into the layer before that (see fusedAct).
+// poolBackwardCall is maxpool_backward (also min-pool's) or avgpool_backward, a thread
+// per input; it multiplies dIn by a'(x), x the pool's input, where a is the activation
+// before the pool, fused into the layer before that (see fusedAct).
 func poolBackwardCall(name string, s model.PoolShape, a act) call {
 	p := poolBackwardParams{poolParamsOf(s), a}
 	return call{name, vulkan.Bytes(&p), dispatch{total: s.InLen()}}

@@ -136,7 +136,7 @@ func (e *Engine) build() error {
 			B.dActs = append(B.dActs, b.buffer(what+" gradient", 4*rows*l.Out.Len()))
 		}
 		var am *vulkan.Buffer
-		if l.Kind == model.MaxPool {
+		if l.Kind == model.MaxPool || l.Kind == model.MinPool {
 			am = b.buffer(what+" argmax", 4*rows*l.Out.Len())
 		}
 		B.argmax = append(B.argmax, am)
@@ -236,7 +236,7 @@ func fusedAct(a *model.Arch, i int) act {
 // field and applies that activation's derivative to its dIn.
 func gradProducer(k model.Kind) bool {
 	switch k {
-	case model.MaxPool, model.AvgPool, model.Dropout, model.Conv, model.Dense:
+	case model.MaxPool, model.MinPool, model.AvgPool, model.Dropout, model.Conv, model.Dense:
 		return true
 	}
 	return false
@@ -288,8 +288,10 @@ func (e *Engine) bindKernels(b *builder) {
 			if grad {
 				lk.bwdData = b.bind(l.Kind.String()+"_backward", dx, dy, y)
 			}
-		case model.MaxPool:
-			lk.fwd = b.bind("maxpool_forward", y, B.argmax[i].All(), x)
+		case model.MaxPool, model.MinPool:
+			// Min-pool keeps its argmin where max-pool keeps its argmax; the backward
+			// scatter by index is the same kernel.
+			lk.fwd = b.bind(l.Kind.String()+"_forward", y, B.argmax[i].All(), x)
 			if grad {
 				lk.bwdData = b.bind("maxpool_backward", dx, dy, B.argmax[i].All(), x)
 			}

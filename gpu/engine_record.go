@@ -126,7 +126,7 @@ func (e *Engine) recordForward(c *recorder, n, off int, training bool) {
 			op = denseForwardCall(l.DenseShape(n), lk.act)
 		case model.ReLU, model.Sigmoid:
 			op = elementwiseCall(l.Kind.String()+"_forward", n*l.Out.Len())
-		case model.MaxPool, model.AvgPool:
+		case model.MaxPool, model.MinPool, model.AvgPool:
 			op = poolCall(l.Kind.String()+"_forward", l.PoolShape(n))
 		case model.Dropout:
 			d := model.DropoutParams{Scale: 1} // evaluation keeps everything
@@ -165,8 +165,10 @@ func (e *Engine) recordBackward(c *recorder, n, off int) {
 				op = denseBackwardDataCall(l.DenseShape(n), lk.dAct)
 			case model.ReLU, model.Sigmoid:
 				op = elementwiseCall(l.Kind.String()+"_backward", n*l.Out.Len())
-			case model.MaxPool, model.AvgPool:
-				op = poolBackwardCall(l.Kind.String()+"_backward", l.PoolShape(n), lk.dAct)
+			case model.MaxPool, model.MinPool:
+				op = poolBackwardCall("maxpool_backward", l.PoolShape(n), lk.dAct) // by argmax or argmin
+			case model.AvgPool:
+				op = poolBackwardCall("avgpool_backward", l.PoolShape(n), lk.dAct)
 			case model.Dropout:
 				op = dropoutBackwardCall(n*l.Out.Len(), model.NewDropoutParams(l.P, model.DropoutSeed(e.cfg.Seed, i), 0), off, lk.dAct)
 			}

@@ -86,7 +86,7 @@ func runBothWG(t *testing.T, arch string, batch, samples, epochs int, momentum f
 // |gpu − cpu| ≤ 1e-4 + 1e-3·|cpu| per weight, and the loss curves within 1e-4 relative.
 // Dropout masks must be identical for that to hold. Every preset and layer strings with
 // the other layer kinds and every fusion (see fusedAct), each producer applying ReLU' and
-// sigmoid' (avgpool, maxpool, dropout, conv and dense backward data), a conv that both
+// sigmoid' (avgpool, maxpool, minpool, dropout, conv and dense backward data), a conv that both
 // applies one and fuses one, and the activations that run unfused: one before another
 // activation and one that ends the network.
 func TestEngineMatchesCPU(t *testing.T) {
@@ -94,6 +94,7 @@ func TestEngineMatchesCPU(t *testing.T) {
 		"conv3x3x4:same,sigmoid,avgpool2,conv3x5x5:full,relu,maxpool3,dense16,relu,dense10",
 		"conv3x3x3,relu,conv3x3x4:same,sigmoid,maxpool2,dense12,sigmoid,relu,dense10,sigmoid",
 		"conv3x3x4,relu,dropout0.3,conv3x3x3,sigmoid,dropout0.5,dense12,sigmoid,dense10",
+		"conv5x5x4,relu,minpool2,conv3x3x6,sigmoid,minpool3,dense10",
 	}
 	for name := range model.Presets {
 		archs = append(archs, name)

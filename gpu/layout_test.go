@@ -34,6 +34,7 @@ var shaderInterfaces = map[string]struct {
 	"conv2d_backward_filter_serial": {convShapeParams{}, 4, -1},
 	"maxpool_forward":               {poolParams{}, 3, -1},
 	"maxpool_backward":              {poolBackwardParams{}, 4, -1},
+	"minpool_forward":               {poolParams{}, 3, -1},
 	"avgpool_forward":               {poolParams{}, 2, -1},
 	"avgpool_backward":              {poolBackwardParams{}, 3, -1},
 	"dropout_forward":               {dropoutParams{}, 3, 2},

@@ -17,6 +17,17 @@ func (o *Ops) MaxPoolForward(out []float32, argmax []int32, in []float32, s mode
 		output("out", out), output("argmax", argmax), input("in", in))
 }
 
+// MinPoolForward runs minpool_forward.comp, one thread per output value: out (N,C,OH,OW)
+// is the window min and argmin the flat index into in of its first minimum.
+func (o *Ops) MinPoolForward(out []float32, argmin []int32, in []float32, s model.PoolShape) error {
+	if err := check("MinPoolForward", length{"out", len(out), s.OutLen()}, length{"argmin", len(argmin), s.OutLen()},
+		length{"in", len(in), s.InLen()}); err != nil {
+		return err
+	}
+	return o.run(poolCall("minpool_forward", s),
+		output("out", out), output("argmin", argmin), input("in", in))
+}
+
 // MaxPoolBackward runs maxpool_backward.comp, one thread per input value:
 // dIn = 0 except dIn[argmax[j]] = dOut[j].
 func (o *Ops) MaxPoolBackward(dIn, dOut []float32, argmax []int32, s model.PoolShape) error {

@@ -62,7 +62,7 @@ func convParamsOf(s model.ConvShape, a act) convParams {
 	return convParams{convShapeParamsOf(s), a}
 }
 
-// poolParams is the block of maxpool_forward and avgpool_forward:
+// poolParams is the block of maxpool_forward, minpool_forward and avgpool_forward:
 // `uint N, C, H, W, Size, OH, OW`.
 type poolParams struct {
 	N, C, H, W, Size, OH, OW uint32

@@ -19,9 +19,12 @@ const (
 	AvgPool
 	Dropout
 	Dense
+	// MinPool is MaxPool with the minimum: out = min over the window, the argmin (first
+	// minimum, row-major) kept for the backward pass, which routes the gradient to it.
+	MinPool
 )
 
-var kindNames = [...]string{"conv", "relu", "sigmoid", "maxpool", "avgpool", "dropout", "dense"}
+var kindNames = [...]string{"conv", "relu", "sigmoid", "maxpool", "avgpool", "dropout", "dense", "minpool"}
 
 func (k Kind) String() string { return kindNames[k] }
 
@@ -51,7 +54,7 @@ type Layer struct {
 	// Conv: Filters kernels of KH×KW with padding Pad.
 	Filters, KH, KW int
 	Pad             Padding
-	// MaxPool, AvgPool: window and stride.
+	// MaxPool, MinPool, AvgPool: window and stride.
 	Size int
 	// Dropout: the probability of dropping a value during training.
 	P float32
@@ -68,7 +71,8 @@ func (l *Layer) ConvShape(n int) ConvShape {
 	return ConvShape{N: n, C: l.In.C, H: l.In.H, W: l.In.W, OC: l.Filters, KH: l.KH, KW: l.KW, PadH: ph, PadW: pw}
 }
 
-// PoolShape is the layer's pool for a batch of n. The layer must be a MaxPool or AvgPool.
+// PoolShape is the layer's pool for a batch of n. The layer must be a MaxPool, MinPool or
+// AvgPool.
 func (l *Layer) PoolShape(n int) PoolShape {
 	return PoolShape{N: n, C: l.In.C, H: l.In.H, W: l.In.W, Size: l.Size}
 }
@@ -102,7 +106,7 @@ func (l *Layer) spec() string {
 			s += ":" + l.Pad.String()
 		}
 		return s
-	case MaxPool, AvgPool:
+	case MaxPool, MinPool, AvgPool:
 		return l.Kind.String() + itoa(l.Size)
 	case Dropout:
 		return "dropout" + strconv.FormatFloat(float64(l.P), 'g', -1, 32)
@@ -177,7 +181,8 @@ func Parse(spec string) (*Arch, error) { return Build(spec, MNISTInput, 10) }
 //
 //	convKHxKWxN[:valid|:same|:full]  N kernels of KH×KW, stride 1 (default valid)
 //	relu, sigmoid                    activations
-//	maxpoolS, avgpoolS               S×S window, stride S
+//	maxpoolS, minpoolS, avgpoolS     S×S window, stride S (max, min, mean; a trailing
+//	                                 partial window is dropped)
 //	dropoutP                         drop with probability P (0 ≤ P < 1), training only
 //	denseN                           N outputs from the flattened input
 //
@@ -281,9 +286,12 @@ func parseLayer(tok string) (Layer, error) {
 			v[i] = n
 		}
 		return Layer{Kind: Conv, KH: v[0], KW: v[1], Filters: v[2], Pad: pad}, nil
-	case strings.HasPrefix(tok, "maxpool"), strings.HasPrefix(tok, "avgpool"):
+	case strings.HasPrefix(tok, "maxpool"), strings.HasPrefix(tok, "minpool"), strings.HasPrefix(tok, "avgpool"):
 		kind := MaxPool
-		if tok[0] == 'a' {
+		switch tok[:3] {
+		case "min":
+			kind = MinPool
+		case "avg":
 			kind = AvgPool
 		}
 		n, err := strconv.Atoi(tok[7:])
@@ -304,7 +312,7 @@ func parseLayer(tok string) (Layer, error) {
 		}
 		return Layer{Kind: Dense, Units: n}, nil
 	}
-	return Layer{}, fmt.Errorf("unknown layer (want convKHxKWxN[:pad], relu, sigmoid, maxpoolS, avgpoolS, dropoutP or denseN)")
+	return Layer{}, fmt.Errorf("unknown layer (want convKHxKWxN[:pad], relu, sigmoid, maxpoolS, minpoolS, avgpoolS, dropoutP or denseN)")
 }
 
 func (l *Layer) infer() error {
@@ -319,7 +327,7 @@ func (l *Layer) infer() error {
 			return fmt.Errorf("kernel %dx%d with %v padding does not fit input %dx%d", l.KH, l.KW, l.Pad, in.H, in.W)
 		}
 		l.Out = Shape{C: l.Filters, H: s.OH(), W: s.OW()}
-	case MaxPool, AvgPool:
+	case MaxPool, MinPool, AvgPool:
 		if in.H < l.Size || in.W < l.Size {
 			return fmt.Errorf("pool window %d is larger than input %dx%d", l.Size, in.H, in.W)
 		}

@@ -66,6 +66,24 @@ func TestLayerStringPaddingPoolsAndActivations(t *testing.T) {
 	assert.Equal(t, "conv3x3x4:same,sigmoid,avgpool2,conv3x5x8:full,relu,maxpool3,dropout0.25,dense32,relu,dense10", a.Spec)
 }
 
+// TestMinPoolParses: minpoolS is a pool of its own kind (not a max-pool), with the pools'
+// shape rule (floor, trailing partial window dropped) and its own name in the spec.
+func TestMinPoolParses(t *testing.T) {
+	a, err := Parse("conv5x5x6, relu, minpool2, conv5x5x12, relu, minpool3, dense10")
+	require.NoError(t, err)
+	assert.Equal(t, MinPool, a.Layers[2].Kind)
+	assert.Equal(t, 2, a.Layers[2].Size)
+	assert.Equal(t, Shape{6, 12, 12}, a.Layers[2].Out)
+	assert.Equal(t, MinPool, a.Layers[5].Kind)
+	assert.Equal(t, Shape{12, 2, 2}, a.Layers[5].Out, "8/3 rounds down")
+	assert.Equal(t, PoolShape{N: 4, C: 12, H: 8, W: 8, Size: 3}, a.Layers[5].PoolShape(4))
+	assert.Equal(t, "conv5x5x6,relu,minpool2,conv5x5x12,relu,minpool3,dense10", a.Spec)
+	assert.Equal(t, "minpool", MinPool.String())
+	b, err := Parse("minpool2,dense10")
+	require.NoError(t, err, "a single-token-led string starting with minpool is a layer string")
+	assert.Equal(t, MinPool, b.Layers[0].Kind)
+}
+
 func TestBadArchsNameTheLayerAndShapes(t *testing.T) {
 	cases := map[string]string{
 		"lenet-99":                           `unknown preset`,
@@ -75,6 +93,8 @@ func TestBadArchsNameTheLayerAndShapes(t *testing.T) {
 		"conv4x4x6:same,dense10":             `same padding needs an odd kernel`,
 		"maxpool2,maxpool2,maxpool8,dense10": `layer 3 "maxpool8" on input 1×7×7: pool window 8 is larger than input 7x7`,
 		"dropout1.5,dense10":                 `dropout probability "1.5"`,
+		"minpool0,dense10":                   `layer 1 "minpool0": pool size "0" is not a size from 1 to 64`,
+		"minpool,dense10":                    `layer 1 "minpool": pool size ""`,
 		"dense0":                             `dense size "0"`,
 		"conv5x5x6,relu":                     `the last layer gives 6×24×24 = 3456 values, want 10 logits`,
 		"conv5x5x6,swish,dense10":            `layer 2 "swish": unknown layer`,

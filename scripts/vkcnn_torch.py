@@ -10,7 +10,7 @@ The architecture grammar is model.Build's (model/arch.go), on 1×28×28 input, 1
     convKHxKWxN[:valid|:same|:full]  N kernels of KH×KW, stride 1, bias; padding 0,
                                      (K−1)/2 (odd K only) or K−1 on each side
     relu, sigmoid                    activations
-    maxpoolS, avgpoolS               S×S window, stride S; a trailing partial window is dropped
+    maxpoolS, minpoolS, avgpoolS     S×S window, stride S; a trailing partial window is dropped
     dropoutP                         inverted dropout, drop probability P (training only;
                                      PyTorch's masks are not vkcnn's counter-based ones)
     denseN                           N outputs of the input flattened in (C,H,W) order
@@ -87,7 +87,7 @@ def parse_layer(tok):
             raise ArchError("want convKHxKWxN, e.g. conv5x5x6")
         kh, kw, n = (_size(p, "", 4096) for p in parts)
         return {"kind": "conv", "kh": kh, "kw": kw, "filters": n, "pad": pad}
-    if tok.startswith(("maxpool", "avgpool")):
+    if tok.startswith(("maxpool", "minpool", "avgpool")):
         return {"kind": tok[:7], "size": _size(tok[7:], "pool size ", 64)}
     if tok.startswith("dropout"):
         try:
@@ -99,7 +99,7 @@ def parse_layer(tok):
         return {"kind": "dropout", "p": p}
     if tok.startswith("dense"):
         return {"kind": "dense", "units": _size(tok[5:], "dense size ", 1 << 16)}
-    raise ArchError("unknown layer (want convKHxKWxN[:pad], relu, sigmoid, maxpoolS, avgpoolS, dropoutP or denseN)")
+    raise ArchError("unknown layer (want convKHxKWxN[:pad], relu, sigmoid, maxpoolS, minpoolS, avgpoolS, dropoutP or denseN)")
 
 
 def _pad(layer):
@@ -113,7 +113,7 @@ def _spec(layer):
     if k == "conv":
         s = f"conv{layer['kh']}x{layer['kw']}x{layer['filters']}"
         return s if layer["pad"] == "valid" else s + ":" + layer["pad"]
-    if k in ("maxpool", "avgpool"):
+    if k in ("maxpool", "minpool", "avgpool"):
         return f"{k}{layer['size']}"
     if k == "dropout":
         return "dropout" + _format_f32(layer["p"])
@@ -142,7 +142,7 @@ def parse_arch(spec, in_shape=MNIST_INPUT, classes=CLASSES):
                 if oh < 1 or ow < 1:
                     raise ArchError(f"kernel {layer['kh']}x{layer['kw']} does not fit input {h}x{w}")
                 out = (layer["filters"], oh, ow)
-            elif k in ("maxpool", "avgpool"):
+            elif k in ("maxpool", "minpool", "avgpool"):
                 if h < layer["size"] or w < layer["size"]:
                     raise ArchError(f"pool window {layer['size']} is larger than input {h}x{w}")
                 out = (c, h // layer["size"], w // layer["size"])
@@ -183,7 +183,7 @@ class Net(nn.Module):
         n = x.shape[0]
         for layer in self.layers:
             k = layer["kind"]
-            if k in ("conv", "maxpool", "avgpool"):
+            if k in ("conv", "maxpool", "minpool", "avgpool"):
                 x = x.reshape(n, *layer["in"])
             if k == "conv":
                 x = getattr(self, layer["name"])(x)
@@ -195,6 +195,9 @@ class Net(nn.Module):
                 x = torch.sigmoid(x)
             elif k == "maxpool":
                 x = F.max_pool2d(x, layer["size"])
+            elif k == "minpool":
+                # min = −max(−x); its gradient goes to the window's minimum, as the engines'.
+                x = -F.max_pool2d(-x, layer["size"])
             elif k == "avgpool":
                 x = F.avg_pool2d(x, layer["size"])
             elif k == "dropout":

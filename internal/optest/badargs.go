@@ -70,6 +70,8 @@ func badOps() []badOp {
 			func(o Ops, a []any) error { return o.MaxPoolForward(f32(a[0]), i32(a[1]), f32(a[2]), ps) }},
 		{"MaxPoolBackward", []slot{out("dIn", ps.InLen()), in("dOut", ps.OutLen()), inI("argmax", ps.OutLen())},
 			func(o Ops, a []any) error { return o.MaxPoolBackward(f32(a[0]), f32(a[1]), i32(a[2]), ps) }},
+		{"MinPoolForward", []slot{out("out", ps.OutLen()), outI("argmin", ps.OutLen()), in("in", ps.InLen())},
+			func(o Ops, a []any) error { return o.MinPoolForward(f32(a[0]), i32(a[1]), f32(a[2]), ps) }},
 		{"AvgPoolForward", []slot{out("out", ps.OutLen()), in("in", ps.InLen())},
 			func(o Ops, a []any) error { return o.AvgPoolForward(f32(a[0]), f32(a[1]), ps) }},
 		{"AvgPoolBackward", []slot{out("dIn", ps.InLen()), in("dOut", ps.OutLen())},

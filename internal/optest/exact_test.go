@@ -103,6 +103,15 @@ func (refOps) MaxPoolForward(out []float32, argmax []int32, in []float32, s mode
 	})
 }
 
+func (refOps) MinPoolForward(out []float32, argmin []int32, in []float32, s model.PoolShape) error {
+	return guard("MinPoolForward out/argmin/in", func() {
+		y, a := make([]float64, len(out)), make([]int32, len(argmin))
+		ref.MinPoolForward(y, a, ref.To64(in), s)
+		set(out, y)
+		copy(argmin, a)
+	})
+}
+
 func (refOps) MaxPoolBackward(dIn, dOut []float32, argmax []int32, s model.PoolShape) error {
 	return guard("MaxPoolBackward dIn/dOut/argmax", func() {
 		y := make([]float64, len(dIn))

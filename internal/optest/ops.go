@@ -9,7 +9,7 @@
 // |got − ref| ≤ Atol + Rtol·|ref|, stated per op with its reason: the float32 rounding an
 // implementation may commit, with room to spare where the order of a sum is free (with -v,
 // every case logs the fraction of its tolerance it used). Ops that only select or move
-// values (ReLU, max-pool and its argmax, dropout's mask, the correct flags) must match
+// values (ReLU, max- and min-pool and their argmax/argmin, dropout's mask, the correct flags) must match
 // exactly. BadArguments then calls every op with each slice one value too short
 // and too long, and with out-of-range labels and argmax indices, and requires an error, no
 // panic and nothing written.
@@ -43,8 +43,12 @@ type Ops interface {
 	// (over the whole batch, N·C·H·W values) of the first maximum of each window
 	// (row-major scan).
 	MaxPoolForward(out []float32, argmax []int32, in []float32, s model.PoolShape) error
-	// MaxPoolBackward: dIn = 0 except dIn[argmax[j]] = dOut[j].
+	// MaxPoolBackward: dIn = 0 except dIn[argmax[j]] = dOut[j]. It is also min-pool's
+	// backward pass, with MinPoolForward's argmin.
 	MaxPoolBackward(dIn, dOut []float32, argmax []int32, s model.PoolShape) error
+	// MinPoolForward: out (N,C,OH,OW) = window min; argmin as MaxPoolForward's argmax, of
+	// the first minimum.
+	MinPoolForward(out []float32, argmin []int32, in []float32, s model.PoolShape) error
 	// AvgPoolForward: out = window mean.
 	AvgPoolForward(out, in []float32, s model.PoolShape) error
 	// AvgPoolBackward: each input of a window gets dOut/Size²; inputs outside every window 0.

@@ -8,9 +8,10 @@ import (
 	"vkcnn/model"
 )
 
-// Tolerances of the pools, against float64. Max pooling selects values and its backward
-// pass moves them, so both must match exactly, as must the argmax indices (the inputs are
-// distinct, so no window has a tie). Average pooling sums Size² ≤ 25 values in [−1, 1) in
+// Tolerances of the pools, against float64. Max and min pooling select values and their
+// backward pass moves them, so both must match exactly, as must the argmax/argmin indices
+// (the inputs are distinct, so no window has a tie, except in the min-pool's ties cases,
+// which test the first-in-row-major-order rule). Average pooling sums Size² ≤ 25 values in [−1, 1) in
 // float32 in any order (each partial sum rounded: ≤ 25·6e-8 of the values' magnitude, a
 // few units) and scales by 1/Size² (a multiplication by a rounded 1/Size² or a division,
 // which GLSL computes to 2.5 ulp); its backward pass is one such scaling of dOut.
@@ -69,6 +70,56 @@ func MaxPoolBackward(t *testing.T, ops Ops) {
 			e.check(ops.MaxPoolBackward(dIn, dOut, arg, s))
 			want := make([]float64, s.InLen())
 			ref.MaxPoolBackward(want, ref.To64(dOut), arg, s)
+			e.expect("dIn", dIn, want, Exact)
+		})
+	}
+}
+
+// MinPoolForward checks ops.MinPoolForward against ref.MinPoolForward: values and argmin
+// exactly, on distinct inputs and on inputs of only three values, where almost every
+// window has tied minima and the argmin must be the first in row-major order.
+func MinPoolForward(t *testing.T, ops Ops) {
+	for _, ties := range []bool{false, true} {
+		for _, s := range PoolShapes {
+			name := poolName(s)
+			if ties {
+				name += "_ties"
+			}
+			run(t, "MinPoolForward", name, func(e *env) {
+				var in []float32
+				if ties {
+					in = e.draw(s.InLen(), 0, 3)
+					for i := range in {
+						in[i] = float32(int(in[i])) - 1 // −1, 0 or 1
+					}
+					in = e.input("in", in)
+				} else {
+					in = e.distinct("in", s.InLen(), -1, 1)
+				}
+				out, arg := e.out("out", s.OutLen()), e.outI32("argmin", s.OutLen())
+				e.check(ops.MinPoolForward(out, arg, in, s))
+				want, wantArg := make([]float64, s.OutLen()), make([]int32, s.OutLen())
+				ref.MinPoolForward(want, wantArg, ref.To64(in), s)
+				e.expect("out", out, want, Exact)
+				e.expectI32("argmin", arg, wantArg)
+			})
+		}
+	}
+}
+
+// MinPoolBackward checks min-pool's backward pass, ops.MaxPoolBackward with the argmin of
+// a real min-pool forward pass, against ref.MinPoolBackward: exactly, zeros included.
+func MinPoolBackward(t *testing.T, ops Ops) {
+	for _, s := range PoolShapes {
+		run(t, "MinPoolBackward", poolName(s), func(e *env) {
+			arg := make([]int32, s.OutLen())
+			ref.MinPoolForward(make([]float64, s.OutLen()), arg, ref.To64(e.draw(s.InLen(), -1, 1)), s)
+			arg = e.inputI32("argmin", arg)
+			dOut := e.uniform("dOut", s.OutLen(), -1, 1)
+			dIn := e.out("dIn", s.InLen())
+			e.check(ops.MaxPoolBackward(dIn, dOut, arg, s))
+			want := make([]float64, s.InLen())
+			ref.MinPoolBackward(want, ref.To64(dOut), arg, s)
 			e.expect("dIn", dIn, want, Exact)
 		})
 	}

@@ -28,6 +28,8 @@ func All(t *testing.T, ops Ops) {
 		{"SigmoidBackward", SigmoidBackward},
 		{"MaxPoolForward", MaxPoolForward},
 		{"MaxPoolBackward", MaxPoolBackward},
+		{"MinPoolForward", MinPoolForward},
+		{"MinPoolBackward", MinPoolBackward},
 		{"AvgPoolForward", AvgPoolForward},
 		{"AvgPoolBackward", AvgPoolBackward},
 		{"DropoutForward", DropoutForward},

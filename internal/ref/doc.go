@@ -24,6 +24,8 @@
 //	sigmoid  out = 1/(1+e^−in),        dIn = dOut·out·(1−out)
 //	maxpool  out = max of the window,  argmax = flat index into in (over N·C·H·W) of the
 //	         window's first maximum in row-major order;  dIn[argmax[j]] = dOut[j], else 0
+//	minpool  out = min of the window,  argmin as argmax with the first minimum;  the
+//	         same backward, dIn[argmin[j]] = dOut[j], else 0
 //	avgpool  out = mean of the window, dIn = dOut/Size² inside a window, else 0
 //	dropout  out[i] = in[i]·Scale·[rng.DropoutBits(Seed, Step, Offset+i) ≥ Threshold],
 //	         dIn the same mask applied to dOut

@@ -165,6 +165,10 @@ func TestPoolGradients(t *testing.T) {
 			MaxPoolBackward(dIn, r, arg, s)
 			checkGrad(t, "maxpool", in, func() float64 { MaxPoolForward(out, make([]int32, len(arg)), in, s); return dot(r, out) }, dIn)
 
+			MinPoolForward(out, arg, in, s)
+			MinPoolBackward(dIn, r, arg, s)
+			checkGrad(t, "minpool", in, func() float64 { MinPoolForward(out, make([]int32, len(arg)), in, s); return dot(r, out) }, dIn)
+
 			AvgPoolBackward(dIn, r, s)
 			checkGrad(t, "avgpool", in, func() float64 { AvgPoolForward(out, in, s); return dot(r, out) }, dIn)
 		})

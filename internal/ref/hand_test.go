@@ -90,6 +90,34 @@ var pool45 = []float64{
 	3, 2, 3, 9, 4,
 }
 
+// TestMinPoolByHand: sample 1 is sample 0 negated, so its minima are sample 0's maxima
+// negated, at the same places; ties keep the first minimum in row-major order.
+func TestMinPoolByHand(t *testing.T) {
+	in := append([]float64(nil), pool45...)
+	for _, v := range pool45 {
+		in = append(in, -v)
+	}
+	s := model.PoolShape{N: 2, C: 1, H: 4, W: 5, Size: 2}
+	out, arg := make([]float64, 8), make([]int32, 8)
+	MinPoolForward(out, arg, in, s)
+	// Windows of sample 0: {3,1,9,2} {4,1,6,5} {5,8,3,2} {9,7,3,9}; column 4 is dropped.
+	// Minima 1 at (0,1), 1 at (0,3), 2 at (3,1), 3 at (3,2); sample 1 (offset 20): the
+	// window {−9,−7,−3,−9} has two −9s, at (2,2) and (3,3): the first, index 32, wins.
+	assert.Equal(t, []float64{1, 1, 2, 3, -9, -6, -8, -9}, out)
+	assert.Equal(t, []int32{1, 3, 16, 17, 25, 27, 31, 32}, arg)
+
+	dIn := make([]float64, 40)
+	for i := range dIn {
+		dIn[i] = math.NaN() // every element must be written
+	}
+	MinPoolBackward(dIn, []float64{1, 2, 3, 4, 5, 6, 7, 8}, arg, s)
+	want := make([]float64, 40)
+	for j, a := range arg {
+		want[a] = float64(j + 1)
+	}
+	assert.Equal(t, want, dIn)
+}
+
 func TestMaxPoolByHand(t *testing.T) {
 	in := append([]float64(nil), pool45...)
 	for _, v := range pool45 {

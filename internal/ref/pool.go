@@ -26,7 +26,23 @@ func checkPool(s model.PoolShape, in, out int, more ...int) {
 //
 // in is (N,C,H,W); out and argmax are (N,C,OH,OW) with OH = ⌊H/Size⌋, OW = ⌊W/Size⌋.
 func MaxPoolForward(out []float64, argmax []int32, in []float64, s model.PoolShape) {
-	checkPool(s, len(in), len(out), len(argmax))
+	selectPool(out, argmax, in, s, func(v, best float64) bool { return v > best })
+}
+
+// MinPoolForward is MaxPoolForward with the minimum:
+//
+//	out[n,c,y,x]    = min_{i,j<Size} in[n,c,y·Size+i,x·Size+j]
+//	argmin[n,c,y,x] = the flat index into in of the window's first minimum in row-major
+//	                  order (a later equal value does not replace it).
+//
+// Shapes as MaxPoolForward; min(x) = −max(−x), with the same argument.
+func MinPoolForward(out []float64, argmin []int32, in []float64, s model.PoolShape) {
+	selectPool(out, argmin, in, s, func(v, best float64) bool { return v < best })
+}
+
+// selectPool keeps, per window, the first value that no later one beats (better(v, best)).
+func selectPool(out []float64, arg []int32, in []float64, s model.PoolShape, better func(v, best float64) bool) {
+	checkPool(s, len(in), len(out), len(arg))
 	if s.InLen() > math.MaxInt32 {
 		panic(errPoolLen)
 	}
@@ -39,13 +55,13 @@ func MaxPoolForward(out []float64, argmax []int32, in []float64, s model.PoolSha
 					for i := range s.Size {
 						for j := range s.Size {
 							k := ((n*s.C+c)*s.H+y*s.Size+i)*s.W + x*s.Size + j
-							if best < 0 || in[k] > in[best] {
+							if best < 0 || better(in[k], in[best]) {
 								best = k
 							}
 						}
 					}
 					o := ((n*s.C+c)*oh+y)*ow + x
-					out[o], argmax[o] = in[best], int32(best)
+					out[o], arg[o] = in[best], int32(best)
 				}
 			}
 		}
@@ -71,6 +87,17 @@ func MaxPoolBackward(dIn, dOut []float64, argmax []int32, s model.PoolShape) {
 	for j, a := range argmax {
 		dIn[a] += dOut[j]
 	}
+}
+
+// MinPoolBackward routes each output gradient to its window's minimum, argmin from
+// MinPoolForward:
+//
+//	dIn[i] = Σ_j [argmin[j] = i]·dOut[j]
+//
+// the same scatter as MaxPoolBackward (the derivative of a window's min is 1 at the
+// selected input and 0 elsewhere). An argmin outside [0, N·C·H·W) panics.
+func MinPoolBackward(dIn, dOut []float64, argmin []int32, s model.PoolShape) {
+	MaxPoolBackward(dIn, dOut, argmin, s)
 }
 
 // AvgPoolForward computes the window means
