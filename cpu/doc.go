@@ -16,6 +16,7 @@
 //	relu     out = max(in, 0),        dIn = dOut·[out > 0]
 //	sigmoid  out = 1/(1+e^−in),       dIn = dOut·out·(1−out)
 //	maxpool  out = max of the window, argmax = flat index into in of its first maximum
+//	minpool  out = min of the window, argmin likewise (first minimum); backward as maxpool's
 //	avgpool  out = mean of the window
 //	dropout  out[i] = in[i]·Scale·[rng.DropoutBits(Seed, Step, i) ≥ Threshold]
 //	dense    out[n,o] = b[o] + Σ_i w[o,i]·in[n,i]
