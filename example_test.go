@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"vkcnn"
+	"github.com/vkcnn/vkcnn"
 )
 
 // Load a checkpoint written by `bin/train -save FILE` and classify a picture of a digit:

@@ -8,7 +8,7 @@ import (
 	"os"
 	"os/signal"
 
-	"vkcnn"
+	"github.com/vkcnn/vkcnn"
 )
 
 // Train the default network on MNIST from Go, printing each epoch's test accuracy. Ctrl-C

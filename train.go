@@ -7,12 +7,12 @@ import (
 	"strconv"
 	"sync"
 
-	"vkcnn/checkpoint"
-	"vkcnn/cpu"
-	"vkcnn/engine"
-	"vkcnn/mnist"
-	"vkcnn/model"
-	"vkcnn/train"
+	"github.com/vkcnn/vkcnn/checkpoint"
+	"github.com/vkcnn/vkcnn/cpu"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/mnist"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/train"
 )
 
 // TrainOptions describe a training run, as the train command's flags of the same names do.

@@ -12,9 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn"
-	"vkcnn/checkpoint"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn"
+	"github.com/vkcnn/vkcnn/checkpoint"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // barsData writes a 28×28 IDX data set of n training and n/4 test images to a temporary

@@ -6,10 +6,10 @@ import (
 	"image"
 	"math"
 
-	"vkcnn/checkpoint"
-	"vkcnn/cpu"
-	"vkcnn/digit"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/checkpoint"
+	"github.com/vkcnn/vkcnn/cpu"
+	"github.com/vkcnn/vkcnn/digit"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // Classes is the number of classes, the digits 0 to 9.

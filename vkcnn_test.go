@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/checkpoint"
-	"vkcnn/digit"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/checkpoint"
+	"github.com/vkcnn/vkcnn/digit"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 const smallModel = "testdata/model/lenet-6-12.safetensors"

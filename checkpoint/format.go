@@ -11,7 +11,7 @@ import (
 	"slices"
 	"sort"
 
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 const (

@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // The fixture's arch: conv1 weight [2,1,3,3], bias [2]; fc1 weight [10,18], bias [10]

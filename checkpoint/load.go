@@ -10,7 +10,7 @@ import (
 	"slices"
 	"syscall"
 
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // Reader is one checkpoint file, open for reading, whose header has been read and parsed.

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"sync"
 
-	"vkcnn/model"
-	"vkcnn/train"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/train"
 )
 
 // Save writes p, the parameters of arch a, to path: Lock, Target.Save, Close.

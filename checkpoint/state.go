@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"vkcnn/model"
-	"vkcnn/train"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/train"
 )
 
 // MomentumPrefix starts the names of the momentum buffers a checkpoint of a run in

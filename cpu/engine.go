@@ -8,8 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"vkcnn/engine"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // chunkSize is the number of samples one goroutine takes at a time. Gradients are summed

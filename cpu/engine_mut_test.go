@@ -6,9 +6,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/cpu"
-	"vkcnn/engine"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/cpu"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // Two facts of the CPU engine that only the comparison with the GPU engine checked, so

@@ -3,8 +3,8 @@ package cpu
 import (
 	"fmt"
 
-	"vkcnn/engine"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 var _ engine.OptimState = (*Engine)(nil)

@@ -6,10 +6,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/cpu"
-	"vkcnn/engine"
-	"vkcnn/model"
-	"vkcnn/train"
+	"github.com/vkcnn/vkcnn/cpu"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/train"
 )
 
 // TestEpochInSegmentsIsTheWholeEpoch: an epoch run as steps [0,3), [3,4), [4,13) gives

@@ -5,7 +5,7 @@ package cpu
 import (
 	"simd/archsimd"
 
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // cpuHasSIMD reports whether this CPU has AVX2 and FMA, which the SIMD convolutions need;

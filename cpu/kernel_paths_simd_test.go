@@ -2,7 +2,7 @@
 
 package cpu_test
 
-import "vkcnn/cpu"
+import "github.com/vkcnn/vkcnn/cpu"
 
 // kernelPaths are the convolution kernels of this build, best first: AVX-512 (16 lanes),
 // AVX2+FMA (8 lanes) and scalar, each with whether this CPU can run it.

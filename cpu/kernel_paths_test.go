@@ -12,11 +12,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/cpu"
-	"vkcnn/engine"
-	"vkcnn/internal/optest"
-	"vkcnn/model"
-	"vkcnn/train"
+	"github.com/vkcnn/vkcnn/cpu"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/internal/optest"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/train"
 )
 
 // kernelPath is one set of convolution kernels: its name, whether this build and CPU can

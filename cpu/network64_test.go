@@ -1,8 +1,8 @@
 package cpu_test
 
 import (
-	"vkcnn/internal/ref"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/internal/ref"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // lossFloat64 is the mean cross-entropy of the network on the n images x with labels y,

@@ -3,8 +3,8 @@ package cpu
 import (
 	"math"
 
-	"vkcnn/internal/rng"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/internal/rng"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 const (

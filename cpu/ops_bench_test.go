@@ -5,10 +5,10 @@ import (
 	"slices"
 	"testing"
 
-	"vkcnn/cpu"
-	"vkcnn/engine"
-	"vkcnn/internal/rng"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/cpu"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/internal/rng"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // The benchmarks run the default network's (lenet-6-12) layers on one sample and, for the

@@ -1,6 +1,6 @@
 package cpu
 
-import "vkcnn/model"
+import "github.com/vkcnn/vkcnn/model"
 
 const (
 	errConvForward = "cpu: Conv2DForward: a slice length does not match the ConvShape"

@@ -6,7 +6,7 @@ import (
 	"simd/archsimd"
 	"unsafe"
 
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // The convolutions on 16 float32 lanes, where the CPU has AVX-512 (F, CD, BW, DQ, VL) and

@@ -1,6 +1,6 @@
 package cpu
 
-import "vkcnn/model"
+import "github.com/vkcnn/vkcnn/model"
 
 // padRowsMax bounds the stack buffer in which Conv2DBackwardData zero-pads one sample's
 // dOut rows: OC·OH·(OW+2·(KW−1−PadW)) values (1,536 for the default network's second

@@ -2,7 +2,7 @@
 
 package cpu
 
-import "vkcnn/model"
+import "github.com/vkcnn/vkcnn/model"
 
 // Without GOEXPERIMENT=simd on amd64 there are no SIMD convolutions (ops_conv_simd.go):
 // these report that they did nothing, and the scalar kernels run.

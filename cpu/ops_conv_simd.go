@@ -6,7 +6,7 @@ import (
 	"simd/archsimd"
 	"sync"
 
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // The convolutions on 8 float32 lanes with fused multiply-adds, where the CPU has AVX2 and

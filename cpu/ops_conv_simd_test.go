@@ -9,10 +9,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/cpu"
-	"vkcnn/internal/ref"
-	"vkcnn/internal/rng"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/cpu"
+	"github.com/vkcnn/vkcnn/internal/ref"
+	"github.com/vkcnn/vkcnn/internal/rng"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // simdShapes are sweepShapes plus shapes that take the SIMD kernels' other paths: rows of

@@ -1,6 +1,6 @@
 package cpu
 
-import "vkcnn/model"
+import "github.com/vkcnn/vkcnn/model"
 
 const (
 	errDenseForward = "cpu: DenseForward: a slice length does not match the DenseShape"

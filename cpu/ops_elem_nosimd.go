@@ -2,7 +2,7 @@
 
 package cpu
 
-import "vkcnn/model"
+import "github.com/vkcnn/vkcnn/model"
 
 // Without GOEXPERIMENT=simd on amd64 the elementwise ops of ops_elem_simd.go do nothing and
 // the scalar loops run.

@@ -7,7 +7,7 @@ import (
 	"simd/archsimd"
 	"unsafe"
 
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // ReLU and the 2×2 max-pool on 8 lanes (AVX2), where the SIMD convolutions are on: the

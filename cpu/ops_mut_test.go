@@ -5,8 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"vkcnn/cpu"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/cpu"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // TestOpsPanicOnLongerSlicesAndEdgeIndices: the kernels' own checks (under the engine,

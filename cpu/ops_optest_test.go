@@ -3,9 +3,9 @@ package cpu_test
 import (
 	"fmt"
 
-	"vkcnn/cpu"
-	"vkcnn/internal/optest"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/cpu"
+	"github.com/vkcnn/vkcnn/internal/optest"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // ops runs the CPU engine's kernels behind the internal/optest.Ops contract, so that the

@@ -3,7 +3,7 @@ package cpu
 import (
 	"math"
 
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 const (

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // predictChunk is the number of images one goroutine runs through the network at a time.

@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/image/draw"
 
-	"vkcnn/digit"
-	"vkcnn/internal/rng"
-	"vkcnn/mnist"
+	"github.com/vkcnn/vkcnn/digit"
+	"github.com/vkcnn/vkcnn/internal/rng"
+	"github.com/vkcnn/vkcnn/mnist"
 )
 
 // testSet is MNIST's test set, skipped without the data (failed with VKCNN_REQUIRE_DATA=1).

@@ -12,7 +12,7 @@ package engine
 import (
 	"fmt"
 
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // Config is what an engine is built for; it does not change during the engine's life, and

@@ -1,8 +1,8 @@
 package gpu
 
 import (
-	"vkcnn/model"
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 // call is one recorded op: the shader, its push constants and its grid. The engine and the

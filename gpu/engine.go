@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math"
 
-	"vkcnn/engine"
-	"vkcnn/model"
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 // EngineOptions configure NewEngine.

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"math"
 
-	"vkcnn/engine"
-	"vkcnn/model"
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 // bufs are the engine's device buffers. rows = max(batch, eval batch) samples.

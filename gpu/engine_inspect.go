@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"vkcnn/engine"
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 var _ engine.Inspector = (*Engine)(nil)

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"sort"
 
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 // profile collects the ops of a recorded step and the timestamp pool written after each.

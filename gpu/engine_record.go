@@ -1,8 +1,8 @@
 package gpu
 
 import (
-	"vkcnn/model"
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 // maxChunkSteps bounds the steps recorded into the replayed chunk buffer.

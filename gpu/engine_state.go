@@ -3,9 +3,9 @@ package gpu
 import (
 	"fmt"
 
-	"vkcnn/engine"
-	"vkcnn/model"
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 var _ engine.OptimState = (*Engine)(nil)

@@ -7,9 +7,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/internal/ref"
-	"vkcnn/internal/rng"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/internal/ref"
+	"github.com/vkcnn/vkcnn/internal/rng"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // A ReLU or sigmoid after a conv or dense layer is fused (see fusedAct): the layer's

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"io/fs"
 
-	"vkcnn/shaders"
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/shaders"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 // kernel returns the pipeline of the embedded shaders/<name>.spv with workgroup size wg.

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/shaders"
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/shaders"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 // shaderInterfaces lists every shader with what the host gives it: the Go struct that

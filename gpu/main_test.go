@@ -3,8 +3,8 @@ package gpu
 import (
 	"testing"
 
-	"vkcnn/internal/gputest"
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/internal/gputest"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 // The tests share one device, opened on first use with validation (synchronization

@@ -1,6 +1,6 @@
 package gpu
 
-import "vkcnn/model"
+import "github.com/vkcnn/vkcnn/model"
 
 // Conv2DForward runs conv2d_forward.comp, one thread per output value:
 // in (N,C,H,W), w (OC,C,KH,KW), b (OC) → out (N,OC,OH,OW).

@@ -1,6 +1,6 @@
 package gpu
 
-import "vkcnn/model"
+import "github.com/vkcnn/vkcnn/model"
 
 // DenseForward runs dense_forward.comp, one thread per output value:
 // in (N,In), w (Out,In), b (Out) → out (N,Out).

@@ -3,7 +3,7 @@ package gpu
 import (
 	"fmt"
 
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // MaxPoolForward runs maxpool_forward.comp, one thread per output value: out (N,C,OH,OW)

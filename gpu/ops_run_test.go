@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"unsafe"
 
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 // Ops runs each op of the internal/optest.Ops contract as one dispatch on a Device: every

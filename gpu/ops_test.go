@@ -7,9 +7,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/internal/optest"
-	"vkcnn/internal/rng"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/internal/optest"
+	"github.com/vkcnn/vkcnn/internal/rng"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 var _ optest.Ops = (*Ops)(nil)

@@ -3,8 +3,8 @@ package gpu
 import (
 	"fmt"
 
-	"vkcnn/model"
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 // DropoutForward runs dropout_forward.comp with a Control buffer whose step fields make the

@@ -1,6 +1,6 @@
 package gpu
 
-import "vkcnn/model"
+import "github.com/vkcnn/vkcnn/model"
 
 // The push-constant blocks of the shaders, one Go struct per block with the same fields in
 // the same order, all 32-bit (TestPushConstantsMatchShaders checks each field's offset and

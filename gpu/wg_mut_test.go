@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/internal/optest"
+	"github.com/vkcnn/vkcnn/internal/optest"
 )
 
 // The shaders' tree reductions (conv2d_backward_filter, step_stats) first fold the

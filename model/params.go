@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"vkcnn/internal/rng"
+	"github.com/vkcnn/vkcnn/internal/rng"
 )
 
 // Tensor is a named float32 array with its shape (row-major, last index fastest).

@@ -1,6 +1,6 @@
 package model
 
-import "vkcnn/internal/rng"
+import "github.com/vkcnn/vkcnn/internal/rng"
 
 // ConvShape describes a batched 2-D convolution with stride 1 and symmetric zero padding.
 // in is (N,C,H,W), w is (OC,C,KH,KW), b is (OC), out is (N,OC,OH,OW) with

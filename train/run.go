@@ -6,8 +6,8 @@ import (
 	"math"
 	"time"
 
-	"vkcnn/engine"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // Options describe a training run. The network, the batch and the training set are the

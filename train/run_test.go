@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/engine"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 func TestLRDecaysGeometricallyFromLR0ToLR1(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"vkcnn/internal/rng"
+	"github.com/vkcnn/vkcnn/internal/rng"
 )
 
 // MaxSteps bounds the optimiser steps of a run (epochs × steps per epoch): the engines

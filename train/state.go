@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"math"
 
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // State is where a run stands between two steps: what a checkpoint records besides the

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"math"
 
-	"vkcnn/engine"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // Verify re-runs every Every-th step of a run (global steps k with k mod Every = Every−1)

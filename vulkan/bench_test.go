@@ -3,8 +3,8 @@ package vulkan_test
 import (
 	"testing"
 
-	"vkcnn/internal/gputest"
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/internal/gputest"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 // BenchmarkDispatch measures the cost of one small dispatch plus a compute→compute barrier

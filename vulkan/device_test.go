@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 	vk "github.com/vulkan-go/vulkan"
 
-	"vkcnn/internal/gputest"
-	"vkcnn/shaders"
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/internal/gputest"
+	"github.com/vkcnn/vkcnn/shaders"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 // The tests use the project's compiled shaders as sample SPIR-V: relu_forward

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 	vk "github.com/vulkan-go/vulkan"
 
-	"vkcnn/internal/gputest"
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/internal/gputest"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 // The layer must really be on: an invalid call is reported.

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 
-	"vkcnn/checkpoint"
-	"vkcnn/model"
-	"vkcnn/train"
+	"github.com/vkcnn/vkcnn/checkpoint"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/train"
 )
 
 // checkWritable refuses, at flag time, a -save path that the first epoch's save would fail

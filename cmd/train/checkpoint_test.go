@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/checkpoint"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/checkpoint"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // tinyNet fits the 4×3 images of testdata/idx/tiny.

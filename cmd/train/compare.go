@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // The original study's networks, in its order.

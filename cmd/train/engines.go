@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"io"
 
-	"vkcnn/cpu"
-	"vkcnn/engine"
+	"github.com/vkcnn/vkcnn/cpu"
+	"github.com/vkcnn/vkcnn/engine"
 )
 
 // openGPU (engines_gpu.go, or engines_nogpu.go in a build without cgo) builds the Vulkan

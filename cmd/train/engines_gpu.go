@@ -3,9 +3,9 @@
 package main
 
 import (
-	"vkcnn/engine"
-	"vkcnn/gpu"
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/gpu"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 func openGPU(cfg engine.Config, index int, allowCPU bool) (engine.Engine, error) {

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"vkcnn/engine"
+	"github.com/vkcnn/vkcnn/engine"
 )
 
 // errNoVulkan is every GPU request of a binary built with CGO_ENABLED=0: the Vulkan

@@ -11,9 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"vkcnn"
-	"vkcnn/digit"
-	"vkcnn/mnist"
+	"github.com/vkcnn/vkcnn"
+	"github.com/vkcnn/vkcnn/digit"
+	"github.com/vkcnn/vkcnn/mnist"
 )
 
 // evalReport is what eval measures on a test set. Confusion[t][p] counts the images of true

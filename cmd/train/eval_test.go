@@ -14,11 +14,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/checkpoint"
-	"vkcnn/cpu"
-	"vkcnn/engine"
-	"vkcnn/mnist"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/checkpoint"
+	"github.com/vkcnn/vkcnn/cpu"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/mnist"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // TestEvalMatchesTheEngine: eval's accuracy and loss on the real test set are the CPU

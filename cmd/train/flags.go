@@ -9,7 +9,7 @@ import (
 	"os"
 	"strconv"
 
-	"vkcnn/train"
+	"github.com/vkcnn/vkcnn/train"
 )
 
 // config is the parsed command line.

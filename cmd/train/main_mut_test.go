@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/checkpoint"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/checkpoint"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // Cases that the other tests of the command left open, each found by a deliberate wrong

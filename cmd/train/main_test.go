@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/checkpoint"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/checkpoint"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 const realData = "../../data/mnist"

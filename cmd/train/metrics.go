@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"os"
 
-	"vkcnn/engine"
-	"vkcnn/model"
-	"vkcnn/train"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/train"
 )
 
 // The lines of -metrics FILE.jsonl, one JSON object each, told apart by "kind":

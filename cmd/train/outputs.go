@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"vkcnn/mnist"
+	"github.com/vkcnn/vkcnn/mnist"
 )
 
 // checkOutputsSpareInputs refuses an output file (-save, -metrics, -plot) that is one of

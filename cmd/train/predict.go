@@ -14,8 +14,8 @@ import (
 	"runtime"
 	"sync"
 
-	"vkcnn"
-	"vkcnn/digit"
+	"github.com/vkcnn/vkcnn"
+	"github.com/vkcnn/vkcnn/digit"
 )
 
 // maxPixels bounds the images predict decodes, read from the header before the image: a

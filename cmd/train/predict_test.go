@@ -21,8 +21,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/image/draw"
 
-	"vkcnn"
-	"vkcnn/mnist"
+	"github.com/vkcnn/vkcnn"
+	"github.com/vkcnn/vkcnn/mnist"
 )
 
 const smallModel = "../../testdata/model/lenet-6-12.safetensors"

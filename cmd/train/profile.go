@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	"vkcnn/engine"
-	"vkcnn/gpu"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/gpu"
 )
 
 // printProfile prints the GPU time of each op of one training step (-profile).

@@ -9,7 +9,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"vkcnn/train"
+	"github.com/vkcnn/vkcnn/train"
 )
 
 // reporter prints one line per epoch and, during an epoch, a progress bar on a terminal or

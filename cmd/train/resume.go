@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"strconv"
 
-	"vkcnn/checkpoint"
-	"vkcnn/mnist"
-	"vkcnn/model"
-	"vkcnn/train"
+	"github.com/vkcnn/vkcnn/checkpoint"
+	"github.com/vkcnn/vkcnn/mnist"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/train"
 )
 
 // Keys of a run's checkpoint that the command adds to train.State's (checkpoint.SaveState):

@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/internal/rng"
+	"github.com/vkcnn/vkcnn/internal/rng"
 )
 
 // resumeNet fits the 8×8 images of synthData.

@@ -18,8 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	"vkcnn"
-	"vkcnn/digit"
+	"github.com/vkcnn/vkcnn"
+	"github.com/vkcnn/vkcnn/digit"
 )
 
 // maxBody bounds a request's body: a photo from a phone is a few MB.

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/mnist"
+	"github.com/vkcnn/vkcnn/mnist"
 )
 
 // browserPath is a Chromium-family browser on PATH, or "" after skipping the test; with

@@ -22,8 +22,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn"
-	"vkcnn/digit"
+	"github.com/vkcnn/vkcnn"
+	"github.com/vkcnn/vkcnn/digit"
 )
 
 // newTestServer serves the committed model's page and API on httptest.

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"syscall"
 
-	"vkcnn/checkpoint"
+	"github.com/vkcnn/vkcnn/checkpoint"
 )
 
 // stopSignals are the signals that ask a run to stop (Ctrl-C, kill, a closed terminal,

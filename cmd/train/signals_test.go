@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/checkpoint"
+	"github.com/vkcnn/vkcnn/checkpoint"
 )
 
 // TestMain lets the test binary, started with VKCNN_TEST_TRAIN_ARGS (a JSON list of

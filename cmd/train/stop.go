@@ -10,8 +10,8 @@ import (
 	"sync"
 	"syscall"
 
-	"vkcnn/checkpoint"
-	"vkcnn/train"
+	"github.com/vkcnn/vkcnn/checkpoint"
+	"github.com/vkcnn/vkcnn/train"
 )
 
 // afterSave, when not nil, is called after every checkpoint a run writes, with the run's

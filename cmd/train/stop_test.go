@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"vkcnn/train"
+	"github.com/vkcnn/vkcnn/train"
 )
 
 // TestStopLine: a stopped run's line names the signal, where it stopped, the checkpoint

@@ -7,11 +7,11 @@ import (
 	"math"
 	"os"
 
-	"vkcnn/checkpoint"
-	"vkcnn/engine"
-	"vkcnn/mnist"
-	"vkcnn/model"
-	"vkcnn/train"
+	"github.com/vkcnn/vkcnn/checkpoint"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/mnist"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/train"
 )
 
 // result is the JSON line of -json.

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"io"
 
-	"vkcnn/cpu"
-	"vkcnn/engine"
-	"vkcnn/mnist"
+	"github.com/vkcnn/vkcnn/cpu"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/mnist"
 )
 
 // -val N holds out the last N samples of the training file as a validation set: the

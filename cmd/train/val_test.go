@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/mnist"
+	"github.com/vkcnn/vkcnn/mnist"
 )
 
 // TestHoldOutTakesTheLastSamples: -val N evaluates the last N samples of the training file

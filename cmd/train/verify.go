@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 
-	"vkcnn/cpu"
-	"vkcnn/engine"
-	"vkcnn/model"
-	"vkcnn/train"
+	"github.com/vkcnn/vkcnn/cpu"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/train"
 )
 
 // verifyCorrupt, when not nil, is handed to train.Verify.Corrupt: a test's way to break

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // TestVerifyEveryOnTheGPU: -verify-every 7 re-runs every 7th GPU step on the CPU engine,

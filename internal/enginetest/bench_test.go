@@ -7,13 +7,13 @@ import (
 	"os"
 	"testing"
 
-	"vkcnn/cpu"
-	"vkcnn/engine"
-	"vkcnn/gpu"
-	"vkcnn/mnist"
-	"vkcnn/model"
-	"vkcnn/train"
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/cpu"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/gpu"
+	"github.com/vkcnn/vkcnn/mnist"
+	"github.com/vkcnn/vkcnn/model"
+	"github.com/vkcnn/vkcnn/train"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 // BenchmarkTrain reports training samples/s of the default network, CPU and GPU side by

@@ -10,11 +10,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/cpu"
-	"vkcnn/engine"
-	"vkcnn/gpu"
-	"vkcnn/internal/gputest"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/cpu"
+	"github.com/vkcnn/vkcnn/engine"
+	"github.com/vkcnn/vkcnn/gpu"
+	"github.com/vkcnn/vkcnn/internal/gputest"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // The PyTorch reference states of scripts/torch_reference.py (see its doc for every

@@ -16,7 +16,7 @@ import (
 	"sync"
 	"testing"
 
-	"vkcnn/vulkan"
+	"github.com/vkcnn/vkcnn/vulkan"
 )
 
 // Required reports whether a missing device must fail the tests (VKCNN_REQUIRE_GPU=1).

@@ -5,9 +5,9 @@ import (
 	"math"
 	"testing"
 
-	"vkcnn/internal/ref"
-	"vkcnn/internal/rng"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/internal/ref"
+	"github.com/vkcnn/vkcnn/internal/rng"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // Tolerances of the elementwise ops, against float64. ReLU only selects values: exact. The

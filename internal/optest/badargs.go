@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"vkcnn/internal/ref"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/internal/ref"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // slot is one slice argument of an op in a bad-argument case: its name, the length its

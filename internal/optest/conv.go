@@ -5,8 +5,8 @@ import (
 	"math"
 	"testing"
 
-	"vkcnn/internal/ref"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/internal/ref"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // Tolerances of the convolutions, against the exact (float64) sums. Inputs are uniform in

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"vkcnn/internal/ref"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/internal/ref"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // Tolerances of the dense layer, the loss and the update, against float64.

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"vkcnn/internal/ref"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/internal/ref"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // refOps runs the reference in float64 and rounds each output once to float32: the best

@@ -15,7 +15,7 @@
 // panic and nothing written.
 package optest
 
-import "vkcnn/model"
+import "github.com/vkcnn/vkcnn/model"
 
 // Ops is every op of the network, forward and backward, outputs first. Slices hold exactly
 // the values the shape says; package internal/ref defines what each op computes. Backward

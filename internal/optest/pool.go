@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"vkcnn/internal/ref"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/internal/ref"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // Tolerances of the pools, against float64. Max and min pooling select values and their

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"vkcnn/internal/rng"
+	"github.com/vkcnn/vkcnn/internal/rng"
 )
 
 // All runs every op's test as a subtest, then the bad-argument cases.

@@ -1,6 +1,6 @@
 package ref
 
-import "vkcnn/model"
+import "github.com/vkcnn/vkcnn/model"
 
 const errDenseLen = "ref: dense: a slice length does not match the DenseShape"
 

@@ -5,8 +5,8 @@ import (
 	"math"
 	"testing"
 
-	"vkcnn/internal/rng"
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/internal/rng"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // Finite-difference checks of every backward function against its forward function: for

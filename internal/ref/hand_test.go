@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"vkcnn/model"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // Forward functions checked against cases worked out by hand: every expected number is
