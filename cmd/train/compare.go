@@ -36,8 +36,13 @@ type recipe struct {
 
 // The two recipes: the study's per-sample SGD and this project's default.
 var (
-	studyRecipe   = recipe{name: "study", batch: 1, lr0: 0.03, lr1: 0.001}
-	defaultRecipe = recipe{name: "default", batch: defaultBatch, lr0: defaultLR0, lr1: defaultLR1, mom: defaultMomentum}
+	studyRecipe = recipe{name: "study", batch: 1, lr0: 0.03, lr1: 0.001}
+	// defaultRepeatLR is the repeated-training experiment's constant rate. The study does
+	// not give it; at its recipe's starting rate, 0.03, held for 13 epochs, lenet-6-12 falls
+	// to chance (10%) after 11 epochs and with dropout after 4 (measured, seed 1), where
+	// the study saw a steady ≈97.6–98.0%; at 0.01 it stays at 97.6–98.6%.
+	defaultRepeatLR = 0.01
+	defaultRecipe   = recipe{name: "default", batch: defaultBatch, lr0: defaultLR0, lr1: defaultLR1, mom: defaultMomentum}
 )
 
 func (r recipe) flags() string {
@@ -95,7 +100,7 @@ func parseCompareFlags(args []string, stderr io.Writer) (*compareConfig, error) 
 	fs.IntVar(&c.limit, "limit", 0, "train on the first N samples only (0 = all; for a quick look)")
 	fs.StringVar(&presets, "presets", strings.Join(studyPresets, ","), "comma-separated presets or layer strings")
 	fs.IntVar(&c.repeatEpochs, "repeat-epochs", 13, "epochs of the repeated-training experiment (0: skip it)")
-	fs.Float64Var(&c.repeatLR, "repeat-lr", studyRecipe.lr0, "its constant learning rate (per-sample SGD)")
+	fs.Float64Var(&c.repeatLR, "repeat-lr", defaultRepeatLR, "its constant learning rate (per-sample SGD)")
 	fs.StringVar(&c.out, "out", "out", "folder for compare.md, compare-runs.jsonl and dropout.png")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

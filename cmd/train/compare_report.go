@@ -171,9 +171,9 @@ func (r *compareReport) writeRepeat(b *strings.Builder) {
 	c := r.c
 	fmt.Fprintf(b, "\n## Repeated training, with and without dropout\n\n")
 	fmt.Fprintf(b, "%s of per-sample SGD at a constant rate, `-batch 1 -lr0 %g -lr1 %g -momentum 0` "+
-		"(the study's constant rate is not known here: %g is its recipe's starting rate), seeds 1–%d; "+
+		"(the study does not give its constant rate; -repeat-lr sets it), seeds 1–%d; "+
 		"test accuracy after each epoch, mean ± sample standard deviation. Plot: `dropout.png`.\n\n",
-		plural(c.repeatEpochs, "epoch"), c.repeatLR, c.repeatLR, c.repeatLR, c.seeds)
+		plural(c.repeatEpochs, "epoch"), c.repeatLR, c.repeatLR, c.seeds)
 	b.WriteString("| epoch |")
 	for _, cl := range r.repeat {
 		fmt.Fprintf(b, " %s |", cl.preset)

@@ -26,7 +26,7 @@ func TestCompareTiny(t *testing.T) {
 		"-seeds", "1", "-presets", "lenet-6-12,conv3-6-12-16", "-repeat-epochs", "2", "-out", out)
 	require.Equal(t, 0, code, stderr)
 	t.Logf("tiny compare: %s", time.Since(start).Round(time.Millisecond))
-	assert.Contains(t, stdout, "[6/6] lenet-6-12-dropout, 2 epochs at lr 0.03, seed 1")
+	assert.Contains(t, stdout, "[6/6] lenet-6-12-dropout, 2 epochs at lr 0.01, seed 1")
 
 	b, err := os.ReadFile(filepath.Join(out, "compare.md"))
 	require.NoError(t, err)
