@@ -13,7 +13,9 @@ import (
 
 	"github.com/vkcnn/vkcnn"
 	"github.com/vkcnn/vkcnn/digit"
+	"github.com/vkcnn/vkcnn/engine"
 	"github.com/vkcnn/vkcnn/mnist"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // evalReport is what eval measures on a test set. Confusion[t][p] counts the images of true
@@ -185,4 +187,23 @@ func (r *evalReport) print(w io.Writer) {
 		fmt.Fprintf(&b, "   %6.2f%% (%d/%d)\n", 100*r.ClassAccuracy[t], r.Confusion[t][t], r.ClassN[t])
 	}
 	io.WriteString(w, b.String())
+}
+
+// trainedReport is the evaluation report of the engine's trained parameters on the test
+// set, printed after training as `train eval` prints a checkpoint's.
+func trainedReport(eng engine.Engine, arch *model.Arch, test *mnist.Dataset, data string) (*evalReport, error) {
+	p, err := eng.Params()
+	if err != nil {
+		return nil, fmt.Errorf("reading the trained parameters: %w", err)
+	}
+	m, err := vkcnn.NewModel(arch, p)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := measure(m, test)
+	if err != nil {
+		return nil, err
+	}
+	rep.Data = data
+	return rep, nil
 }

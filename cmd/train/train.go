@@ -37,11 +37,13 @@ type result struct {
 	ValSamples       int       `json:"val_samples,omitempty"` // with -val: per_epoch's test_* are the validation set's
 	// Fingerprint is the final weights' train.Fingerprint; ResumedFrom the checkpoint a
 	// -resume run continued; VerifiedSteps and VerifySeconds what -verify-every checked.
-	Fingerprint   string             `json:"fingerprint"`
-	ResumedFrom   string             `json:"resumed_from,omitempty"`
-	VerifiedSteps int                `json:"verified_steps,omitempty"`
-	VerifySeconds float64            `json:"verify_seconds,omitempty"`
-	PerEpoch      []train.EpochStats `json:"per_epoch"`
+	Fingerprint   string  `json:"fingerprint"`
+	ResumedFrom   string  `json:"resumed_from,omitempty"`
+	VerifiedSteps int     `json:"verified_steps,omitempty"`
+	VerifySeconds float64 `json:"verify_seconds,omitempty"`
+	// Report is the trained network's evaluation report on the test set (as `train eval`).
+	Report   *evalReport        `json:"report,omitempty"`
+	PerEpoch []train.EpochStats `json:"per_epoch"`
 }
 
 func (c *config) train(stdout, stderr io.Writer) error {
@@ -154,6 +156,13 @@ func (c *config) train(stdout, stderr io.Writer) error {
 		fingerprint = train.Fingerprint(p)
 	}
 	verified, verifySecs := printVerifyCost(c.verifyEvery, stats, stdout)
+	var report *evalReport
+	if c.epochs > 0 && arch.Input == model.MNISTInput && arch.Classes == mnist.Classes { // what the report's model takes
+		if report, err = trainedReport(eng, arch, testSet, c.data); err != nil {
+			return err
+		}
+		report.print(stdout)
+	}
 	if c.epochs == 0 {
 		fmt.Fprintf(stdout, "%s loss %.4f  %s acc %.2f%%\n", c.evalName(), ev.Loss, c.evalName(), 100*float64(ev.Correct)/float64(ev.N))
 	}
@@ -166,7 +175,7 @@ func (c *config) train(stdout, stderr io.Writer) error {
 		Spec: arch.Spec, Params: arch.NumParams(), Batch: c.batch, LR0: c.lr0, LR1: c.lr1,
 		Momentum: c.momentum, Seed: c.seed, TrainSamples: trainSet.N, TestSamples: testSet.N,
 		ValSamples: c.val, PerEpoch: stats, Fingerprint: fingerprint, ResumedFrom: c.resume,
-		VerifiedSteps: verified, VerifySeconds: verifySecs,
+		VerifiedSteps: verified, VerifySeconds: verifySecs, Report: report,
 	}
 	secs := 0.0
 	for _, s := range stats {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,7 +58,14 @@ func TestValEvaluatesEachEpochAndTestsOnce(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &res))
 	assert.Equal(t, 1000, res.ValSamples)
 	assert.Equal(t, 10000, res.TestSamples)
-	assert.True(t, strings.HasPrefix(lines[len(lines)-2], "test (once, after training): "), "the test line comes last")
+	// After the epochs: the test line, then the test set's report (confusion matrix), then the JSON.
+	testLine := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "test (once, after training): ") })
+	lastEpoch := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "epoch 2: ") })
+	assert.Greater(t, testLine, lastEpoch, "the test line comes after the last epoch")
+	assert.True(t, strings.HasPrefix(lines[testLine+1], "lenet-6-12 on 10000 test images"), "the report follows the test line: %q", lines[testLine+1])
+	require.NotNil(t, res.Report)
+	assert.Equal(t, 10000, res.Report.N)
+	assert.InDelta(t, res.TestAcc, res.Report.Accuracy, 1e-12, "the report measures what the test line does")
 
 	b, err := os.ReadFile(metrics)
 	require.NoError(t, err)
