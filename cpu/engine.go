@@ -273,39 +273,7 @@ func (e *Engine) forward(s *scratch, data interface {
 	for j, k := range idx {
 		copy(s.acts[0][j*in:(j+1)*in], data.Image(int(k)))
 	}
-	pi := 0
-	for i := range e.arch.Layers {
-		l := &e.arch.Layers[i]
-		x, y := s.acts[i][:n*l.In.Len()], s.acts[i+1][:n*l.Out.Len()]
-		switch l.Kind {
-		case model.Conv:
-			w, b := e.params.Layer(pi)
-			pi++
-			Conv2DForward(y, x, w, b, l.ConvShape(n))
-		case model.Dense:
-			w, b := e.params.Layer(pi)
-			pi++
-			DenseForward(y, x, w, b, l.DenseShape(n))
-		case model.ReLU:
-			ReLUForward(y, x)
-		case model.Sigmoid:
-			SigmoidForward(y, x)
-		case model.MaxPool:
-			MaxPoolForward(y, s.argmax[i][:len(y)], x, l.PoolShape(n))
-		case model.MinPool:
-			MinPoolForward(y, s.argmax[i][:len(y)], x, l.PoolShape(n))
-		case model.AvgPool:
-			AvgPoolForward(y, x, l.PoolShape(n))
-		case model.Dropout:
-			if training {
-				d := model.NewDropoutParams(l.P, model.DropoutSeed(e.cfg.Seed, i), globalStep)
-				d.Offset = uint32(offset * l.In.Len())
-				DropoutForward(y, x, d)
-			} else {
-				copy(y, x)
-			}
-		}
-	}
+	forwardLayers(e.arch, e.params, s.acts, s.argmax, n, dropoutMasks{on: training, seed: e.cfg.Seed, step: globalStep, sampleOffset: offset})
 	labels := e.labelsOf(idx, training, s.labels[:n])
 	k := e.arch.Classes
 	logits := s.acts[len(s.acts)-1][:n*k]

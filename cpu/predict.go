@@ -23,10 +23,11 @@ type Predictor struct {
 }
 
 // predictScratch holds the activations of up to predictChunk images: acts[0] is the input,
-// acts[i+1] the output of layer i; argmax is max-pool's (unused) index output.
+// acts[i+1] the output of layer i; argmax[i] is pooling layer i's (unused) index output,
+// one buffer shared by every pooling layer.
 type predictScratch struct {
 	acts   [][]float32
-	argmax []int32
+	argmax [][]int32
 }
 
 // NewPredictor builds a predictor for arch a with parameters p (copied, so that p may
@@ -48,7 +49,11 @@ func NewPredictor(a *model.Arch, p *model.Params) (*Predictor, error) {
 				most = max(most, a.Layers[i].Out.Len())
 			}
 		}
-		s.argmax = make([]int32, predictChunk*most)
+		shared := make([]int32, predictChunk*most)
+		s.argmax = make([][]int32, len(a.Layers))
+		for i := range s.argmax {
+			s.argmax[i] = shared
+		}
 		return s
 	}
 	return pr, nil
@@ -81,35 +86,7 @@ func (pr *Predictor) Logits(images []float32) ([]float32, error) {
 // forward runs n images x through the network in s and returns the logits, (n, Classes).
 func (pr *Predictor) forward(s *predictScratch, x []float32, n int) []float32 {
 	copy(s.acts[0], x)
-	pi := 0
-	for i := range pr.arch.Layers {
-		l := &pr.arch.Layers[i]
-		x, y := s.acts[i][:n*l.In.Len()], s.acts[i+1][:n*l.Out.Len()]
-		switch l.Kind {
-		case model.Conv:
-			w, b := pr.params.Layer(pi)
-			pi++
-			Conv2DForward(y, x, w, b, l.ConvShape(n))
-		case model.Dense:
-			w, b := pr.params.Layer(pi)
-			pi++
-			DenseForward(y, x, w, b, l.DenseShape(n))
-		case model.ReLU:
-			ReLUForward(y, x)
-		case model.Sigmoid:
-			SigmoidForward(y, x)
-		case model.MaxPool:
-			MaxPoolForward(y, s.argmax[:len(y)], x, l.PoolShape(n))
-		case model.MinPool:
-			MinPoolForward(y, s.argmax[:len(y)], x, l.PoolShape(n))
-		case model.AvgPool:
-			AvgPoolForward(y, x, l.PoolShape(n))
-		case model.Dropout:
-			copy(y, x)
-		default:
-			panic("cpu: predictor: a layer kind it does not know")
-		}
-	}
+	forwardLayers(pr.arch, pr.params, s.acts, s.argmax, n, dropoutMasks{})
 	return s.acts[len(s.acts)-1][:n*pr.arch.Classes]
 }
 
