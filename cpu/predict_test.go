@@ -15,50 +15,11 @@ import (
 // logitsFloat64 is the network's logits on the n images x, computed in float64 with the
 // reference ops of internal/ref, dropout off (evaluation).
 func logitsFloat64(a *model.Arch, p *model.Params, x []float32, n int) []float64 {
-	act := ref.To64(x[:n*a.Input.Len()])
-	pi := 0
-	for li := range a.Layers {
-		l := &a.Layers[li]
-		var out []float64
-		switch l.Kind {
-		case model.Conv:
-			s := l.ConvShape(n)
-			out = make([]float64, s.OutLen())
-			w, b := p.Layer(pi)
-			ref.Conv2DForward(out, act, ref.To64(w), ref.To64(b), s)
-			pi++
-		case model.Dense:
-			s := l.DenseShape(n)
-			out = make([]float64, s.N*s.Out)
-			w, b := p.Layer(pi)
-			ref.DenseForward(out, act, ref.To64(w), ref.To64(b), s)
-			pi++
-		case model.ReLU:
-			out = make([]float64, len(act))
-			ref.ReLUForward(out, act)
-		case model.Sigmoid:
-			out = make([]float64, len(act))
-			ref.SigmoidForward(out, act)
-		case model.MaxPool:
-			s := l.PoolShape(n)
-			out = make([]float64, s.OutLen())
-			ref.MaxPoolForward(out, make([]int32, s.OutLen()), act, s)
-		case model.MinPool:
-			s := l.PoolShape(n)
-			out = make([]float64, s.OutLen())
-			ref.MinPoolForward(out, make([]int32, s.OutLen()), act, s)
-		case model.AvgPool:
-			s := l.PoolShape(n)
-			out = make([]float64, s.OutLen())
-			ref.AvgPoolForward(out, act, s)
-		case model.Dropout:
-			out = append([]float64(nil), act...)
-		default:
-			panic("logitsFloat64: a layer kind it does not know")
-		}
-		act = out
+	p64 := make([][]float64, len(p.Tensors))
+	for i, t := range p.Tensors {
+		p64[i] = ref.To64(t.Data)
 	}
-	return act
+	return forward64(a, p64, x, n, nil)
 }
 
 // TestPredictorMatchesReference runs every preset and a network of every other layer kind
