@@ -1,0 +1,74 @@
+//go:build goexperiment.simd && amd64
+
+package cpu
+
+import "unsafe"
+
+//go:generate go run gemm_avx512_gen.go
+
+// gemmKernel is one micro-kernel of gemm_avx512_amd64.s (see its header):
+//
+//	d[f·ldd + c] (= or, acc ≠ 0, +=) bias[f] + Σ_{r<R} a[f·fs + r·ws]·b[r·ldb + c]
+//
+// for its m rows f and the columns c of its V vectors, the last one's lanes those of mask.
+type gemmKernel func(a *float32, fs, ws int, b *float32, ldb int, d *float32, ldd int, bias *float32, r, mask, acc int)
+
+const errGemmSpan = "cpu: gemm512: a matrix does not fit its slice"
+
+// gemm512 computes, for f < nf and c < nc,
+//
+//	dst[f·ldd + c] (= or, acc, +=) bias[f] + Σ_{r<R} a[f·fs + r·ws]·b[r·ldb + c]
+//
+// with bias nil for no bias: a is an nf×R matrix of any strides (fs between rows, ws
+// between terms; a transposed matrix is ws > fs), b an R×nc matrix of rows ldb apart and
+// dst an nf×nc matrix of rows ldd apart. Nothing outside those elements is read or
+// written. Each sum runs over r = 0, …, R−1 in order, then the bias, then the old dst: the
+// result does not depend on the tiling below, the threads or the slices' alignment.
+//
+// The columns are taken 64 at a time (4 vectors; the last block fewer, its last vector
+// masked), and for each such block the rows in ⌈nf/(24/V)⌉ blocks of nearly equal size,
+// so that a kernel keeps its m·V ≤ 24 accumulators in registers over the whole sum and no
+// block computes rows or vectors it does not store.
+func gemm512(dst []float32, ldd int, a []float32, fs, ws int, b []float32, ldb int, bias []float32, nf, nc, R int, acc bool) {
+	if nf <= 0 || nc <= 0 {
+		return
+	}
+	if R < 0 || fs < 0 || ws < 0 || ldb < 0 || ldd < nc && nf > 1 ||
+		len(dst) < (nf-1)*ldd+nc || bias != nil && len(bias) < nf ||
+		R > 0 && (len(a) < (nf-1)*fs+(R-1)*ws+1 || len(b) < (R-1)*ldb+nc) {
+		panic(errGemmSpan)
+	}
+	accFlag := 0
+	if acc {
+		accFlag = 1
+	}
+	pa, pb := unsafe.Pointer(unsafe.SliceData(a)), unsafe.Pointer(unsafe.SliceData(b))
+	pd, pbias := unsafe.Pointer(unsafe.SliceData(dst)), unsafe.Pointer(nil)
+	if bias != nil {
+		pbias = unsafe.Pointer(unsafe.SliceData(bias))
+	}
+	if R == 0 { // no term reads a or b: point them at dst, which the kernel then does not load
+		pa, pb, fs = pd, pd, 0
+	}
+	for c0 := 0; c0 < nc; c0 += 64 {
+		cols := min(64, nc-c0)
+		v := (cols + 15) / 16
+		mask := 1<<(cols-16*(v-1)) - 1
+		kernels := gemmKernels[v-1]
+		blocks := (nf + len(kernels) - 1) / len(kernels)
+		for i, f0 := 0, 0; i < blocks; i++ {
+			m := (nf - f0) / (blocks - i) // the rows left shared out evenly
+			if (nf-f0)%(blocks-i) != 0 {
+				m++
+			}
+			var pbf *float32
+			if pbias != nil {
+				pbf = (*float32)(unsafe.Add(pbias, 4*f0))
+			}
+			kernels[m-1]((*float32)(unsafe.Add(pa, 4*f0*fs)), fs, ws,
+				(*float32)(unsafe.Add(pb, 4*c0)), ldb,
+				(*float32)(unsafe.Add(pd, 4*(f0*ldd+c0))), ldd, pbf, R, mask, accFlag)
+			f0 += m
+		}
+	}
+}
