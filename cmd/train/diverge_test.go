@@ -22,3 +22,18 @@ func TestExplodingRunStopsUnsaved(t *testing.T) {
 		assert.NoFileExists(t, path)
 	}
 }
+
+// TestNaNStopsBothEngines: with -lr0 1e30, the second convolution's sums meet +Inf and
+// −Inf and give NaN at step 1. The CPU engine's ReLU passes the NaN on to the loss; the
+// GPU's ReLU used to turn it into 0 (`v > 0 ? v : 0`), and the GPU engine trained on to a
+// finite loss of 5e28 where the CPU engine stopped. Both now stop with the same line.
+func TestNaNStopsBothEngines(t *testing.T) {
+	needData(t)
+	needGPU(t)
+	for _, device := range []string{"cpu", "gpu"} {
+		code, _, stderr := runTrain(t, "-data", realData, "-device", device, "-limit", "640", "-epochs", "2",
+			"-arch", "conv5x5x6,relu,maxpool2,conv5x5x12,relu,dense10", "-lr0", "1e30")
+		assert.Equal(t, 1, code, device)
+		assertOneLine(t, stderr, "train: loss became NaN at step 1 (epoch 1, lr 1.833e+28); try a lower -lr0\n")
+	}
+}

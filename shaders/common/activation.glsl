@@ -4,7 +4,12 @@
 //
 // Defines
 //   ACT_NONE 0, ACT_RELU 1, ACT_SIGMOID 2   the push-constant field act (gpu's act type);
-//   relu(v)           v > 0 ? v : 0 (+0 for v = ±0 or NaN);
+//   relu(v)           v > 0 ? v : +0, and NaN (0x7fc00000) for a NaN v: cpu.ReLUForward's
+//                     rule (Go's max(v, 0)), so that a NaN reaches the loss on both engines.
+//                     The NaN test is on the bits (exponent all ones, mantissa not zero): an
+//                     integer compare, which a driver that assumes no NaN (SPIR-V without
+//                     SignedZeroInfNanPreserve) cannot fold away as it may `v != v` or pick
+//                     either operand of `max(v, 0)`;
 //   sigmoid(v)        1/(1+e^−v) (for v < −88, e^−v overflows to +inf and the result is 0);
 //   reluGrad(g, y)    y > 0 ? g : 0, the gradient through a ReLU whose output is y
 //                     (cpu.ReLUBackward's rule: 0 for y = ±0 or NaN);
@@ -24,6 +29,7 @@
 #define ACT_SIGMOID 2u
 
 float relu(float v) {
+    if ((floatBitsToUint(v) & 0x7fffffffu) > 0x7f800000u) return uintBitsToFloat(0x7fc00000u);
     return v > 0.0 ? v : 0.0;
 }
 
