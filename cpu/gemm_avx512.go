@@ -57,10 +57,7 @@ func gemm512(dst []float32, ldd int, a []float32, fs, ws int, b []float32, ldb i
 		kernels := gemmKernels[v-1]
 		blocks := (nf + len(kernels) - 1) / len(kernels)
 		for i, f0 := 0, 0; i < blocks; i++ {
-			m := (nf - f0) / (blocks - i) // the rows left shared out evenly
-			if (nf-f0)%(blocks-i) != 0 {
-				m++
-			}
+			m := ceilDiv(nf-f0, blocks-i) // the rows left, shared out evenly
 			var pbf *float32
 			if pbias != nil {
 				pbf = (*float32)(unsafe.Add(pbias, 4*f0))
@@ -72,3 +69,55 @@ func gemm512(dst []float32, ldd int, a []float32, fs, ws int, b []float32, ldb i
 		}
 	}
 }
+
+// dotKernel is one NT micro-kernel of gemm_avx512_amd64.s (see its header):
+//
+//	d[f·ldd + c] (= or, acc ≠ 0, +=) Σ_{r<R} a[f·lda + r]·b[c·ldb + r],   R = 16·nfull + popcount(mask)
+//
+// for its m rows f and n columns c.
+type dotKernel func(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+// dot512 computes, for f < nf and c < nc, the dot products of the rows of a and of b
+//
+//	dst[f·ldd + c] (= or, acc, +=) Σ_{r<R} a[f·lda + r]·b[c·ldb + r]
+//
+// (dst = a·bᵀ, for a weight gradient whose two operands both run along the reduction),
+// reading and writing nothing outside those elements. Each sum is 16 partial sums (lane
+// l: the terms r ≡ l mod 16, in order) added in a fixed tree, then the old dst: the
+// result depends on R, never on the tiling, the threads or the alignment. Rows and
+// columns are cut into blocks of nearly equal size of at most 4 rows and 6 columns (4·6
+// accumulators in registers across the whole sum).
+func dot512(dst []float32, ldd int, a []float32, lda int, b []float32, ldb int, nf, nc, R int, acc bool) {
+	if nf <= 0 || nc <= 0 {
+		return
+	}
+	if R < 0 || lda < 0 || ldb < 0 || ldd < nc && nf > 1 || len(dst) < (nf-1)*ldd+nc ||
+		R > 0 && (len(a) < (nf-1)*lda+R || len(b) < (nc-1)*ldb+R) {
+		panic(errGemmSpan)
+	}
+	accFlag := 0
+	if acc {
+		accFlag = 1
+	}
+	pa, pb := unsafe.Pointer(unsafe.SliceData(a)), unsafe.Pointer(unsafe.SliceData(b))
+	pd := unsafe.Pointer(unsafe.SliceData(dst))
+	if R == 0 { // no term reads a or b: point them at dst, which the kernel then does not load
+		pa, pb, lda, ldb = pd, pd, 0, 0
+	}
+	nfull, mask := R/16, 1<<(R%16)-1
+	rowBlocks, colBlocks := (nf+3)/4, (nc+5)/6
+	for i, f0 := 0, 0; i < rowBlocks; i++ {
+		m := ceilDiv(nf-f0, rowBlocks-i)
+		for j, c0 := 0, 0; j < colBlocks; j++ {
+			n := ceilDiv(nc-c0, colBlocks-j)
+			dotKernels[m-1][n-1]((*float32)(unsafe.Add(pa, 4*f0*lda)), lda,
+				(*float32)(unsafe.Add(pb, 4*c0*ldb)), ldb,
+				(*float32)(unsafe.Add(pd, 4*(f0*ldd+c0))), ldd, nfull, mask, accFlag)
+			c0 += n
+		}
+		f0 += m
+	}
+}
+
+// ceilDiv is ⌈a/b⌉ for a ≥ 0, b > 0.
+func ceilDiv(a, b int) int { return (a + b - 1) / b }

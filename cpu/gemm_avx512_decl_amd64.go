@@ -156,6 +156,86 @@ func gemmZ5x4(a *float32, fs, ws int, b *float32, ldb int, d *float32, ldd int, 
 //go:noescape
 func gemmZ6x4(a *float32, fs, ws int, b *float32, ldb int, d *float32, ldd int, bias *float32, r, mask, acc int)
 
+//go:noescape
+func dotZ1x1(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ1x2(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ1x3(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ1x4(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ1x5(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ1x6(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ2x1(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ2x2(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ2x3(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ2x4(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ2x5(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ2x6(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ3x1(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ3x2(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ3x3(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ3x4(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ3x5(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ3x6(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ4x1(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ4x2(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ4x3(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ4x4(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ4x5(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+//go:noescape
+func dotZ4x6(a *float32, lda int, b *float32, ldb int, d *float32, ldd int, nfull, mask, acc int)
+
+// dotKernels[m−1][n−1] is dotZ<m>x<n>.
+var dotKernels = [4][6]dotKernel{
+	{dotZ1x1, dotZ1x2, dotZ1x3, dotZ1x4, dotZ1x5, dotZ1x6},
+	{dotZ2x1, dotZ2x2, dotZ2x3, dotZ2x4, dotZ2x5, dotZ2x6},
+	{dotZ3x1, dotZ3x2, dotZ3x3, dotZ3x4, dotZ3x5, dotZ3x6},
+	{dotZ4x1, dotZ4x2, dotZ4x3, dotZ4x4, dotZ4x5, dotZ4x6},
+}
+
 // gemmKernels[V−1][m−1] is gemmZ<m>x<V>.
 var gemmKernels = [4][]gemmKernel{
 	{gemmZ1x1, gemmZ2x1, gemmZ3x1, gemmZ4x1, gemmZ5x1, gemmZ6x1, gemmZ7x1, gemmZ8x1, gemmZ9x1, gemmZ10x1, gemmZ11x1, gemmZ12x1, gemmZ13x1, gemmZ14x1, gemmZ15x1, gemmZ16x1, gemmZ17x1, gemmZ18x1, gemmZ19x1, gemmZ20x1, gemmZ21x1, gemmZ22x1, gemmZ23x1, gemmZ24x1},

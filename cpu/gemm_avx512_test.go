@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vkcnn/vkcnn/internal/rng"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // gemmCase is one call of gemm512 with its strides; pad is the number of sentinel values
@@ -147,6 +148,84 @@ func TestGemm512Edges(t *testing.T) {
 	t.Logf("%d cases", n)
 }
 
+// runDotCase runs dot512 (nf×nc = a·bᵀ over R terms, a's rows lda apart, b's ldb) on
+// random data framed by sentinels, and checks dst against the float64 sums and the rest of
+// dst's slice unchanged.
+func runDotCase(t *testing.T, c gemmCase, src *rng.Source) bool {
+	const pad = 37
+	lda, ldb := c.fs, c.ldb
+	frame := func(n int) ([]float32, []float32) {
+		all := make([]float32, n+2*pad)
+		for i := range all {
+			all[i] = 2*src.Float32() - 1
+		}
+		for i := range pad {
+			all[i], all[n+pad+i] = gemmSentinel, gemmSentinel
+		}
+		return all, all[pad : pad+n : pad+n]
+	}
+	aLen, bLen := (c.nf-1)*lda+c.R, (c.nc-1)*ldb+c.R
+	if c.R == 0 {
+		aLen, bLen = 0, 0
+	}
+	_, a := frame(aLen)
+	_, b := frame(bLen)
+	dAll, d := frame((c.nf-1)*c.ldd + c.nc)
+	old := append([]float32(nil), dAll...)
+	dot512(d, c.ldd, a, lda, b, ldb, c.nf, c.nc, c.R, c.acc)
+	inMatrix := make([]bool, len(dAll))
+	for f := range c.nf {
+		for col := range c.nc {
+			i := pad + f*c.ldd + col
+			inMatrix[i] = true
+			var want float64
+			for r := range c.R {
+				want += float64(a[f*lda+r]) * float64(b[col*ldb+r])
+			}
+			if c.acc {
+				want += float64(old[i])
+			}
+			if got := float64(dAll[i]); math.Abs(got-want) > 1e-6*float64(c.R+3) || math.IsNaN(got) {
+				return assert.Failf(t, "wrong value", "%+v: dst[f=%d, c=%d] = %v, want %v", c, f, col, got, want)
+			}
+		}
+	}
+	for i, v := range dAll {
+		if !inMatrix[i] && v != old[i] {
+			return assert.Failf(t, "write outside the matrix", "%+v: dst slice index %d (window starts at %d) changed from %v to %v", c, i, pad, old[i], v)
+		}
+	}
+	return true
+}
+
+// TestDot512Edges runs dot512 against the float64 sums for every row count 1…9 and
+// column count 1…14 (every kernel shape, and balanced splits into two or three blocks),
+// reduction lengths 0…70 (no, partial and several whole vectors), accumulation on and
+// off, dense and padded strides, with sentinels around every slice.
+func TestDot512Edges(t *testing.T) {
+	if !HasAVX512() {
+		t.Skip("this CPU has no AVX-512: the kernels cannot run (reported by the kernel path tests)")
+	}
+	src := rng.New(11)
+	n := 0
+	for nf := 1; nf <= 9; nf++ {
+		for nc := 1; nc <= 14; nc++ {
+			for _, R := range []int{0, 1, 15, 16, 17, 33 + nf + nc, 64, 70} {
+				k := nf*31 + nc*7 + R
+				c := gemmCase{nf: nf, nc: nc, R: R, acc: k%2 == 0, fs: R, ldb: R, ldd: nc}
+				if k%3 == 0 { // rows padded
+					c.fs, c.ldb, c.ldd = R+3, R+17, nc+2
+				}
+				n++
+				if !runDotCase(t, c, src) {
+					return
+				}
+			}
+		}
+	}
+	t.Logf("%d cases", n)
+}
+
 // TestGemm512ChecksSpans: a matrix that does not fit its slice panics before the asm runs.
 func TestGemm512ChecksSpans(t *testing.T) {
 	if !HasAVX512() {
@@ -162,6 +241,13 @@ func TestGemm512ChecksSpans(t *testing.T) {
 	assert.PanicsWithValue(t, errGemmSpan, call(d, a[:11], b, nil), "short a")
 	assert.PanicsWithValue(t, errGemmSpan, call(d, a, b[:79], nil), "short b")
 	assert.PanicsWithValue(t, errGemmSpan, call(d, a, b, make([]float32, 2)), "short bias")
+	// 3×5 = (3×20)·(5×20)ᵀ
+	dot := func(d, a, b []float32) func() { return func() { dot512(d, 5, a, 20, b, 20, 3, 5, 20, false) } }
+	a, b, d = make([]float32, 60), make([]float32, 100), make([]float32, 15)
+	assert.NotPanics(t, dot(d, a, b))
+	assert.PanicsWithValue(t, errGemmSpan, dot(d[:14], a, b), "short dst")
+	assert.PanicsWithValue(t, errGemmSpan, dot(d, a[:59], b), "short a")
+	assert.PanicsWithValue(t, errGemmSpan, dot(d, a, b[:99]), "short b")
 }
 
 // TestGemm512IsDeterministic: the same product, computed whole and as slices of rows and
@@ -220,6 +306,9 @@ func BenchmarkGemm512(b *testing.B) {
 		{"conv1-forward-16x576x25", 16, 576, 25, false},
 		{"conv1-filter-25x16x4608", 25, 16, 4608, false},
 		{"conv3-forward-32x32x288", 32, 32, 288, false},
+		{"dot-conv2-filter-32x400x512", 32, 400, 512, true},
+		{"dot-conv1-filter-16x25x4608", 16, 25, 4608, true},
+		{"dot-conv3-filter-32x288x32", 32, 288, 32, true},
 	} {
 		b.Run(s.name, func(b *testing.B) {
 			if !HasAVX512() {
@@ -231,9 +320,45 @@ func BenchmarkGemm512(b *testing.B) {
 				fs, ws = 1, s.nf
 			}
 			for b.Loop() {
-				gemm512(d, s.nc, a, fs, ws, bb, s.nc, nil, s.nf, s.nc, s.R, false)
+				if s.name[:3] == "dot" { // d = a·bᵀ, both R long rows
+					dot512(d, s.nc, a, s.R, bb, s.R, s.nf, s.nc, s.R, false)
+				} else {
+					gemm512(d, s.nc, a, fs, ws, bb, s.nc, nil, s.nf, s.nc, s.R, false)
+				}
 			}
 			b.ReportMetric(float64(b.N)*float64(s.nf*s.nc*s.R)/float64(b.Elapsed().Nanoseconds()), "MAC/ns")
+		})
+	}
+}
+
+// BenchmarkIm2col times the patch matrices (im2col) and their adding back (col2im) of a
+// chunk of 8 samples of lenet-16-32's convolutions, reporting patch values per nanosecond.
+func BenchmarkIm2col(b *testing.B) {
+	for _, s := range []struct {
+		name string
+		s    model.ConvShape
+	}{
+		{"conv1", model.ConvShape{N: 8, C: 1, H: 28, W: 28, OC: 16, KH: 5, KW: 5}},
+		{"conv2", model.ConvShape{N: 8, C: 16, H: 12, W: 12, OC: 32, KH: 5, KW: 5}},
+	} {
+		k, p := s.s.C*s.s.KH*s.s.KW, s.s.OH()*s.s.OW()
+		in, col := make([]float32, s.s.InLen()), make([]float32, k*p*s.s.N)
+		inLen := s.s.InLen() / s.s.N
+		b.Run(s.name+"/im2col", func(b *testing.B) {
+			for b.Loop() {
+				for n := range s.s.N {
+					im2col(col[n*p:], p*s.s.N, in[n*inLen:(n+1)*inLen], s.s)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(col))/float64(b.Elapsed().Nanoseconds()), "values/ns")
+		})
+		b.Run(s.name+"/col2im", func(b *testing.B) {
+			for b.Loop() {
+				for n := range s.s.N {
+					col2im(in[n*inLen:(n+1)*inLen], col[n*p:], p*s.s.N, s.s)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(col))/float64(b.Elapsed().Nanoseconds()), "values/ns")
 		})
 	}
 }

@@ -35,24 +35,9 @@ func TestSIMDKernelsCheckTheirSpans(t *testing.T) {
 	assert.PanicsWithValue(t, errSIMDSpan, func() { filterVec2x4(make([]float32, 60), &fb, &fg) }, "short dOut")
 }
 
-// The same for the 16-lane kernels and the row copies of the patch matrices.
+// The same for the row copies of the 16-lane convolutions' patch matrices (their matrix
+// products: TestGemm512ChecksSpans).
 func TestAVX512KernelsCheckTheirSpans(t *testing.T) {
-	w, out := make([]float32, 12), make([]float32, 80)
-	blk := gemmBlock{w: [4]int{0, 3, 6, 9}, d: [4]int{0, 20, 40, 60}, p: [2]int{0, 16}, n: [2]int{16, 4}}
-	// R = 3 rows of P = 20 with weight step 1: the last vector reads col[16 + 2·20 + 15],
-	// the last row's weights end at w[9 + 2].
-	assert.NotPanics(t, func() { gemm4x2(out, make([]float32, 72), w, &blk, 3, 20, 1) })
-	assert.PanicsWithValue(t, errSIMDSpan, func() { gemm4x2(out, make([]float32, 71), w, &blk, 3, 20, 1) })
-	assert.PanicsWithValue(t, errSIMDSpan, func() { gemm4x2(out, make([]float32, 72), w[:11], &blk, 3, 20, 1) }, "short weights")
-	blk.p[0] = -1
-	assert.PanicsWithValue(t, errSIMDSpan, func() { gemm4x2(out, make([]float32, 72), w, &blk, 3, 20, 1) }, "negative p")
-
-	// G = 2 samples of 2 planes (ds 40) and 3 patch rows (cs 60) of P = 20.
-	nb := ntBlock{d: [2]int{0, 20}, c: [4]int{0, 20, 40, 40}}
-	assert.NotPanics(t, func() { nt2x4(make([]float32, 80), make([]float32, 120), &nb, 40, 60, 20, 2) })
-	assert.PanicsWithValue(t, errSIMDSpan, func() { nt2x4(make([]float32, 79), make([]float32, 120), &nb, 40, 60, 20, 2) })
-	assert.PanicsWithValue(t, errSIMDSpan, func() { nt2x4(make([]float32, 80), make([]float32, 119), &nb, 40, 60, 20, 2) })
-
 	// 3 rows of 9 values, strides 10 and 12: the last run ends at 2·10+9 and 2·12+9.
 	assert.NotPanics(t, func() { copyRows(make([]float32, 29), make([]float32, 33), 10, 12, 3, 9) })
 	assert.PanicsWithValue(t, errSIMDSpan, func() { copyRows(make([]float32, 28), make([]float32, 33), 10, 12, 3, 9) })
