@@ -39,8 +39,9 @@ type Engine struct {
 	arch *model.Arch
 	wg   int
 
-	b bufs
-	k kernels
+	shaders *shaderSet // where the kernels' SPIR-V comes from (shader_dir.go)
+	b       bufs
+	k       kernels
 
 	params  []paramSlot
 	nParams int // floats in the params/grads/vel buffers, padding included

@@ -70,7 +70,7 @@ func (b *builder) bind(name string, ranges ...vulkan.Range) *binding {
 	if b.err != nil {
 		return nil
 	}
-	k, err := kernel(b.e.d, name, b.e.workgroup(name))
+	k, err := b.e.kernel(name, b.e.workgroup(name))
 	if err != nil {
 		b.err = err
 		return nil

@@ -2,20 +2,35 @@ package gpu
 
 import (
 	"fmt"
-	"io/fs"
+	"os"
+	"sync"
 
-	"github.com/vkcnn/vkcnn/shaders"
 	"github.com/vkcnn/vkcnn/vulkan"
 )
 
-// kernel returns the pipeline of the embedded shaders/<name>.spv with workgroup size wg.
+// kernel returns the pipeline of shader name with workgroup size wg on d, for the parity
+// suite's Ops (the engine has its own, Engine.kernel): the embedded SPIR-V, or its
+// replacement in $VKCNN_SHADER_DIR, which is then named on stderr once per process, so that
+// `VKCNN_SHADER_DIR=DIR go test ./gpu` checks a changed shader and says so.
 func kernel(d *vulkan.Device, name string, wg int) (*vulkan.Kernel, error) {
-	code, err := fs.ReadFile(shaders.FS, name+".spv")
+	s, err := loadShaderSet()
 	if err != nil {
-		return nil, fmt.Errorf("gpu: shader %s.spv is not embedded (run make shaders): %w", name, err)
+		return nil, err
+	}
+	code, path, err := s.code(name)
+	if err != nil {
+		return nil, err
+	}
+	if path != "" {
+		if _, seen := noticed.LoadOrStore(path, true); !seen {
+			fmt.Fprintf(os.Stderr, "gpu: %s: shader %s from %s, not the embedded one\n", ShaderDirEnv, name, path)
+		}
 	}
 	return d.Kernel(name, code, wg)
 }
+
+// noticed holds the replacement files kernel has named.
+var noticed sync.Map
 
 // binding is a kernel's descriptor set with the kernel's shader name, which a recorded
 // call must match.

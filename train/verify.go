@@ -33,9 +33,6 @@ type Verify struct {
 	// Loss and Update are the tolerances (the zero value: DefaultVerifyTol's).
 	Loss   Tol
 	Update float64
-	// Corrupt, when not nil, changes the run's parameters after a checked step before they
-	// are compared: a test's way to see a broken engine caught.
-	Corrupt func(p *model.Params)
 }
 
 // Tol is a tolerance |got − want| ≤ ATol + RTol·|want|.
@@ -129,9 +126,6 @@ func (v *Verify) step(e engine.Engine, ep engine.Epoch) (engine.EpochResult, err
 		return engine.EpochResult{}, fail
 	}
 	after, err := e.Params()
-	if err == nil && v.Corrupt != nil {
-		v.Corrupt(after)
-	}
 	var ref, gm, wm *model.Params
 	if err == nil {
 		ref, err = v.Ref.Params()

@@ -41,6 +41,8 @@ type result struct {
 	ResumedFrom   string  `json:"resumed_from,omitempty"`
 	VerifiedSteps int     `json:"verified_steps,omitempty"`
 	VerifySeconds float64 `json:"verify_seconds,omitempty"`
+	// ShaderOverrides are the shaders run from VKCNN_SHADER_DIR's files: name → file.
+	ShaderOverrides map[string]string `json:"shader_overrides,omitempty"`
 	// Report is the trained network's evaluation report on the test set (as `train eval`).
 	Report   *evalReport        `json:"report,omitempty"`
 	PerEpoch []train.EpochStats `json:"per_epoch"`
@@ -97,6 +99,7 @@ func (c *config) train(stdout, stderr io.Writer) error {
 		return err
 	}
 	defer eng.Close()
+	shaderFiles := noteShaderOverrides(eng, stderr)
 	if err := eng.SetParams(params); err != nil {
 		return err
 	}
@@ -175,7 +178,7 @@ func (c *config) train(stdout, stderr io.Writer) error {
 		Spec: arch.Spec, Params: arch.NumParams(), Batch: c.batch, LR0: c.lr0, LR1: c.lr1,
 		Momentum: c.momentum, Seed: c.seed, TrainSamples: trainSet.N, TestSamples: testSet.N,
 		ValSamples: c.val, PerEpoch: stats, Fingerprint: fingerprint, ResumedFrom: c.resume,
-		VerifiedSteps: verified, VerifySeconds: verifySecs, Report: report,
+		VerifiedSteps: verified, VerifySeconds: verifySecs, Report: report, ShaderOverrides: shaderFiles,
 	}
 	secs := 0.0
 	for _, s := range stats {

@@ -7,13 +7,8 @@ import (
 
 	"github.com/vkcnn/vkcnn/cpu"
 	"github.com/vkcnn/vkcnn/engine"
-	"github.com/vkcnn/vkcnn/model"
 	"github.com/vkcnn/vkcnn/train"
 )
-
-// verifyCorrupt, when not nil, is handed to train.Verify.Corrupt: a test's way to break
-// the GPU engine's results and see -verify-every catch it.
-var verifyCorrupt func(p *model.Params)
 
 // checkVerifyFlags refuses a -verify-every that cannot be done, at flag time.
 func (c *config) checkVerifyFlags() error {
@@ -39,7 +34,7 @@ func (c *config) verifier(eng engine.Engine, cfg engine.Config) (*train.Verify, 
 	if ref == nil {
 		return nil, errors.New("-verify-every: no cpu engine")
 	}
-	return &train.Verify{Every: c.verifyEvery, Ref: ref, Corrupt: verifyCorrupt}, nil
+	return &train.Verify{Every: c.verifyEvery, Ref: ref}, nil
 }
 
 // printVerifyCost prints, after a run with -verify-every, how many steps were checked and
