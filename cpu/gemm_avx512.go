@@ -70,6 +70,10 @@ func gemm512(dst []float32, ldd int, a []float32, fs, ws int, b []float32, ldb i
 	}
 }
 
+// dotChunk is the number of terms (a multiple of 16) dot512 sums per pass over the
+// blocks: a block of 6 rows of b and one of 4 rows of a, 30 KiB, stay in the L1 cache.
+const dotChunk = 768
+
 // dotKernel is one NT micro-kernel of gemm_avx512_amd64.s (see its header):
 //
 //	d[f·ldd + c] (= or, acc ≠ 0, +=) Σ_{r<R} a[f·lda + r]·b[c·ldb + r],   R = 16·nfull + popcount(mask)
@@ -84,9 +88,11 @@ type dotKernel func(a *float32, lda int, b *float32, ldb int, d *float32, ldd in
 // (dst = a·bᵀ, for a weight gradient whose two operands both run along the reduction),
 // reading and writing nothing outside those elements. Each sum is 16 partial sums (lane
 // l: the terms r ≡ l mod 16, in order) added in a fixed tree, then the old dst: the
-// result depends on R, never on the tiling, the threads or the alignment. Rows and
+// result depends on R, never on the tiling, the threads or the alignment. The terms are
+// taken dotChunk at a time, each pass's sums added to dst in order: for R > dotChunk,
+// dst = (…((old + s_0) + s_1) + …) with s_q the sum of pass q's terms as above. Rows and
 // columns are cut into blocks of nearly equal size of at most 4 rows and 6 columns (4·6
-// accumulators in registers across the whole sum).
+// accumulators in registers across a pass).
 func dot512(dst []float32, ldd int, a []float32, lda int, b []float32, ldb int, nf, nc, R int, acc bool) {
 	if nf <= 0 || nc <= 0 {
 		return
@@ -104,18 +110,42 @@ func dot512(dst []float32, ldd int, a []float32, lda int, b []float32, ldb int, 
 	if R == 0 { // no term reads a or b: point them at dst, which the kernel then does not load
 		pa, pb, lda, ldb = pd, pd, 0, 0
 	}
-	nfull, mask := R/16, 1<<(R%16)-1
 	rowBlocks, colBlocks := (nf+3)/4, (nc+5)/6
-	for i, f0 := 0, 0; i < rowBlocks; i++ {
-		m := ceilDiv(nf-f0, rowBlocks-i)
-		for j, c0 := 0, 0; j < colBlocks; j++ {
-			n := ceilDiv(nc-c0, colBlocks-j)
+	for r0 := 0; r0 == 0 || r0 < R; r0 += dotChunk {
+		rc := min(dotChunk, R-r0)
+		nfull, mask := rc/16, 1<<(rc%16)-1
+		if r0 > 0 {
+			accFlag = 1
+		}
+		pa, pb := unsafe.Add(pa, 4*r0), unsafe.Add(pb, 4*r0)
+		// The blocks of the operand with more rows outermost: each of its blocks is read
+		// once, from the L1 cache while the other operand's blocks stream past it.
+		block := func(f0, m, c0, n int) {
 			dotKernels[m-1][n-1]((*float32)(unsafe.Add(pa, 4*f0*lda)), lda,
 				(*float32)(unsafe.Add(pb, 4*c0*ldb)), ldb,
 				(*float32)(unsafe.Add(pd, 4*(f0*ldd+c0))), ldd, nfull, mask, accFlag)
-			c0 += n
 		}
-		f0 += m
+		if nc >= nf {
+			for j, c0 := 0, 0; j < colBlocks; j++ {
+				n := ceilDiv(nc-c0, colBlocks-j)
+				for i, f0 := 0, 0; i < rowBlocks; i++ {
+					m := ceilDiv(nf-f0, rowBlocks-i)
+					block(f0, m, c0, n)
+					f0 += m
+				}
+				c0 += n
+			}
+		} else {
+			for i, f0 := 0, 0; i < rowBlocks; i++ {
+				m := ceilDiv(nf-f0, rowBlocks-i)
+				for j, c0 := 0, 0; j < colBlocks; j++ {
+					n := ceilDiv(nc-c0, colBlocks-j)
+					block(f0, m, c0, n)
+					c0 += n
+				}
+				f0 += m
+			}
+		}
 	}
 }
 

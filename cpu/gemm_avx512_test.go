@@ -200,8 +200,9 @@ func runDotCase(t *testing.T, c gemmCase, src *rng.Source) bool {
 
 // TestDot512Edges runs dot512 against the float64 sums for every row count 1…9 and
 // column count 1…14 (every kernel shape, and balanced splits into two or three blocks),
-// reduction lengths 0…70 (no, partial and several whole vectors), accumulation on and
-// off, dense and padded strides, with sentinels around every slice.
+// reduction lengths 0…70 (no, partial and several whole vectors) and past dotChunk (two
+// and three passes), accumulation on and off, dense and padded strides, with sentinels
+// around every slice.
 func TestDot512Edges(t *testing.T) {
 	if !HasAVX512() {
 		t.Skip("this CPU has no AVX-512: the kernels cannot run (reported by the kernel path tests)")
@@ -210,7 +211,11 @@ func TestDot512Edges(t *testing.T) {
 	n := 0
 	for nf := 1; nf <= 9; nf++ {
 		for nc := 1; nc <= 14; nc++ {
-			for _, R := range []int{0, 1, 15, 16, 17, 33 + nf + nc, 64, 70} {
+			Rs := []int{0, 1, 15, 16, 17, 33 + nf + nc, 64, 70}
+			if nf%4 == 1 && nc%5 == 1 { // several passes of dotChunk terms, the last partial
+				Rs = append(Rs, dotChunk, dotChunk+1, 2*dotChunk+16*nf+nc)
+			}
+			for _, R := range Rs {
 				k := nf*31 + nc*7 + R
 				c := gemmCase{nf: nf, nc: nc, R: R, acc: k%2 == 0, fs: R, ldb: R, ldd: nc}
 				if k%3 == 0 { // rows padded
@@ -348,6 +353,30 @@ func BenchmarkIm2col(b *testing.B) {
 			for b.Loop() {
 				for n := range s.s.N {
 					im2col(col[n*p:], p*s.s.N, in[n*inLen:(n+1)*inLen], s.s)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(col))/float64(b.Elapsed().Nanoseconds()), "values/ns")
+		})
+		b.Run(s.name+"/im2col-per-sample", func(b *testing.B) {
+			for b.Loop() {
+				for n := range s.s.N {
+					im2col(col, p, in[n*inLen:(n+1)*inLen], s.s)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(col))/float64(b.Elapsed().Nanoseconds()), "values/ns")
+		})
+		b.Run(s.name+"/im2col512", func(b *testing.B) {
+			for b.Loop() {
+				for n := range s.s.N {
+					im2col512(col[n*p:], p*s.s.N, in[n*inLen:(n+1)*inLen], s.s, 0, k)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(col))/float64(b.Elapsed().Nanoseconds()), "values/ns")
+		})
+		b.Run(s.name+"/col2im512", func(b *testing.B) {
+			for b.Loop() {
+				for n := range s.s.N {
+					col2im512(in[n*inLen:(n+1)*inLen], col[n*p:], p*s.s.N, s.s)
 				}
 			}
 			b.ReportMetric(float64(b.N*len(col))/float64(b.Elapsed().Nanoseconds()), "values/ns")

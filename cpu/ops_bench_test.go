@@ -3,7 +3,9 @@ package cpu_test
 import (
 	"fmt"
 	"slices"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/vkcnn/vkcnn/cpu"
 	"github.com/vkcnn/vkcnn/engine"
@@ -69,10 +71,12 @@ func BenchmarkConv2DForward(b *testing.B) {
 			in, w, bias := randSlice(src, s.InLen()), randSlice(src, s.WeightLen()), randSlice(src, s.OC)
 			out := make([]float32, s.OutLen())
 			b.ReportAllocs()
+			clk := startCPU()
 			for b.Loop() {
 				cpu.Conv2DForward(out, in, w, bias, s)
 			}
 			reportMACs(b, s)
+			clk.report(b, float64(s.OutLen()*s.C*s.KH*s.KW)/1e9, "MAC/cpu-ns")
 		})
 	}
 }
@@ -85,10 +89,12 @@ func BenchmarkConv2DBackwardData(b *testing.B) {
 			dOut, w := randSlice(src, s.OutLen()), randSlice(src, s.WeightLen())
 			dIn := make([]float32, s.InLen())
 			b.ReportAllocs()
+			clk := startCPU()
 			for b.Loop() {
 				cpu.Conv2DBackwardData(dIn, dOut, w, s)
 			}
 			reportMACs(b, s)
+			clk.report(b, float64(s.OutLen()*s.C*s.KH*s.KW)/1e9, "MAC/cpu-ns")
 		})
 	}
 }
@@ -101,10 +107,12 @@ func BenchmarkConv2DBackwardFilter(b *testing.B) {
 			dOut, in := randSlice(src, s.OutLen()), randSlice(src, s.InLen())
 			dW, dB := make([]float32, s.WeightLen()), make([]float32, s.OC)
 			b.ReportAllocs()
+			clk := startCPU()
 			for b.Loop() {
 				cpu.Conv2DBackwardFilter(dW, dB, dOut, in, s)
 			}
 			reportMACs(b, s)
+			clk.report(b, float64(s.OutLen()*s.C*s.KH*s.KW)/1e9, "MAC/cpu-ns")
 		})
 	}
 }
@@ -125,6 +133,33 @@ func benchPaths(b *testing.B, name string, f func(b *testing.B)) {
 func reportMACs(b *testing.B, s model.ConvShape) {
 	macs := float64(s.OutLen() * s.C * s.KH * s.KW)
 	b.ReportMetric(macs*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "MAC/ns")
+}
+
+// cpuTime is the CPU time (user and system) this process has used so far, all threads.
+func cpuTime() time.Duration {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+		return 0
+	}
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
+// cpuClock measures the CPU time of a benchmark's loop: on a machine shared with other
+// work the wall-clock ns/op grows with the time the process waits for a core, the CPU
+// time does not. start returns what stop reports against.
+type cpuClock struct{ t0 time.Duration }
+
+// startCPU starts a cpuClock.
+func startCPU() cpuClock { return cpuClock{cpuTime()} }
+
+// report adds "cpu-ns/op" (CPU time of all threads per iteration) and, for perItem > 0,
+// "items/cpu-s" under the name unit: items per second of one core's time.
+func (c cpuClock) report(b *testing.B, perItem float64, unit string) {
+	d := float64(cpuTime() - c.t0)
+	b.ReportMetric(d/float64(b.N), "cpu-ns/op")
+	if perItem > 0 && d > 0 {
+		b.ReportMetric(perItem*float64(b.N)/(d/1e9), unit)
+	}
 }
 
 // BenchmarkSample trains the default network on one sample: every forward and backward op
@@ -181,8 +216,9 @@ func BenchmarkSample(b *testing.B) {
 
 // BenchmarkStep trains every preset for one step of 64 random samples at a time (the
 // engine, chunks in parallel on GOMAXPROCS goroutines, and the update) on every kernel
-// path this machine runs, reporting samples/s: the whole-network cost of each op mix, e.g.
-// for a profile of one wide preset,
+// path this machine runs, reporting samples/s and samples/cpu-s (per second of one core's
+// CPU time: the speed on an idle core, when other work shares the machine): the
+// whole-network cost of each op mix, e.g. for a profile of one wide preset,
 //
 //	go test -run '^$' -bench 'Step/lenet-16-32/avx512' -cpuprofile cpu.out ./cpu
 func BenchmarkStep(b *testing.B) {
@@ -214,12 +250,14 @@ func BenchmarkStep(b *testing.B) {
 				}
 				b.Run(p.name, func(b *testing.B) {
 					defer p.use()()
+					clk := startCPU()
 					for b.Loop() {
 						if _, err := e.TrainEpoch(ep, nil); err != nil {
 							b.Fatal(err)
 						}
 					}
 					b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "samples/s")
+					clk.report(b, batch, "samples/cpu-s")
 				})
 			}
 		})

@@ -34,35 +34,75 @@ import (
 // of this file rather than the 8-lane ones.
 var simd512 = archsimd.X86.AVX512()
 
-// filterGroupLen bounds, in float32 values (1 MiB), the patch matrix of the samples that
-// the AVX-512 ops hold at a time: as many samples as fit, at least one (all 8 of an engine
-// chunk for lenet-16-32's convolutions).
+// filterGroupLen bounds, in float32 values (1 MiB), the matrices of the samples that the
+// AVX-512 weight gradient holds at a time (dOut, and the patch matrix of a padded
+// convolution): as many samples as fit, at least one (all 8 of an engine chunk for the
+// presets), so that its dot products run over as many terms as they can.
 const filterGroupLen = 1 << 18
 
-// convGroup is the number of samples per patch matrix for shape s.
-func convGroup(s model.ConvShape) int {
-	return min(s.N, max(1, filterGroupLen/(s.C*s.KH*s.KW*s.OH()*s.OW())))
+// patchBlockLen bounds, in float32 values (256 KiB, a quarter of a Zen 5 core's L2
+// cache), the block of patch rows of a valid convolution's weight gradient.
+const patchBlockLen = 1 << 16
+
+// productCols is the number of columns (g·P) the forward and data products take at least,
+// one block of the kernels' 4 vectors: one sample where P ≥ 64, else as many samples as
+// make 64 columns (conv3-16-32-32's third convolution: 16 samples of 2·2).
+const productCols = 64
+
+// productGroup is the number of samples per patch matrix of the forward and data products.
+func productGroup(s model.ConvShape) int {
+	p := s.OH() * s.OW()
+	return min(s.N, max(1, min((productCols+p-1)/p, filterGroupLen/(s.C*s.KH*s.KW*p))))
+}
+
+// valid is whether s has no padding: every patch entry lies inside the input, and the
+// assembly im2col512 and col2im512 apply.
+func valid(s model.ConvShape) bool { return s.PadH == 0 && s.PadW == 0 }
+
+// getScratch returns a pooled buffer of n values, zeroed only if zero (patch matrices of
+// padded convolutions, whose entries outside the input im2col leaves as they are).
+func getScratch(n int, zero bool) *[]float32 {
+	p, _ := simdBufs.Get().(*[]float32)
+	if p == nil || cap(*p) < n {
+		b := make([]float32, n)
+		return &b
+	}
+	*p = (*p)[:n]
+	if zero {
+		clear(*p)
+	}
+	return p
+}
+
+// patches writes one sample's patch matrix (rows ld apart) into col, which for a padded
+// convolution must hold zeros at the entries outside the input.
+func patches(col []float32, ld int, img []float32, s model.ConvShape) {
+	if valid(s) {
+		im2col512(col, ld, img, s, 0, s.C*s.KH*s.KW)
+	} else {
+		im2col(col, ld, img, s)
+	}
 }
 
 // convForward512 is Conv2DForward: per group of samples, the patch matrix, the product
 // w·col + b into (OC, g·P) and its planes copied to their samples.
 func convForward512(out, in, w, b []float32, s model.ConvShape) {
 	k, p := s.C*s.KH*s.KW, s.OH()*s.OW()
-	g := convGroup(s)
+	g := productGroup(s)
 	gp := g * p
-	buf := getBuf(k*gp + s.OC*gp)
+	buf := getScratch(k*gp+s.OC*gp, !valid(s))
 	defer putBuf(buf)
 	col, prod := (*buf)[:k*gp], (*buf)[k*gp:]
 	inLen, outLen := s.InLen()/s.N, s.OutLen()/s.N
 	for n0 := 0; n0 < s.N; n0 += g {
 		gg := min(g, s.N-n0)
 		if gg == 1 { // one sample: the product is its output
-			im2col(col, gp, in[n0*inLen:(n0+1)*inLen], s)
+			patches(col, gp, in[n0*inLen:(n0+1)*inLen], s)
 			gemm512(out[n0*outLen:(n0+1)*outLen], p, w, k, 1, col, gp, b, s.OC, p, k, false)
 			continue
 		}
 		for n := range gg {
-			im2col(col[n*p:], gp, in[(n0+n)*inLen:(n0+n+1)*inLen], s)
+			patches(col[n*p:], gp, in[(n0+n)*inLen:(n0+n+1)*inLen], s)
 		}
 		gemm512(prod, gp, w, k, 1, col, gp, b, s.OC, gg*p, k, false)
 		for n := range gg {
@@ -77,16 +117,18 @@ func convForward512(out, in, w, b []float32, s model.ConvShape) {
 
 // convBackwardData512 is Conv2DBackwardData: per group of samples, dOut as one (OC, g·P)
 // matrix, dcol = wᵀ·dOut, and dcol added back onto the input positions its patch entries
-// came from (col2im).
+// came from (col2im512, or col2im onto a cleared dIn where there is padding).
 func convBackwardData512(dIn, dOut, w []float32, s model.ConvShape) {
 	k, p := s.C*s.KH*s.KW, s.OH()*s.OW()
-	g := convGroup(s)
+	g := productGroup(s)
 	gp := g * p
-	buf := getBuf(k*gp + s.OC*gp)
+	buf := getScratch(k*gp+s.OC*gp, false)
 	defer putBuf(buf)
 	dcol, src := (*buf)[:k*gp], (*buf)[k*gp:]
 	inLen, outLen := s.InLen()/s.N, s.OutLen()/s.N
-	clear(dIn)
+	if !valid(s) {
+		clear(dIn)
+	}
 	for n0 := 0; n0 < s.N; n0 += g {
 		gg := min(g, s.N-n0)
 		b, ldb := dOut[n0*outLen:(n0+1)*outLen], p // one sample: its dOut is the matrix
@@ -97,34 +139,56 @@ func convBackwardData512(dIn, dOut, w []float32, s model.ConvShape) {
 		// dcol[k, n·P + p] = Σ_o w[o·K + k]·dOut[o, n·P + p]: row step 1, term step K.
 		gemm512(dcol, gp, w, 1, k, b, ldb, nil, k, gg*p, s.OC, false)
 		for n := range gg {
-			col2im(dIn[(n0+n)*inLen:(n0+n+1)*inLen], dcol[n*p:], gp, s)
+			d := dIn[(n0+n)*inLen : (n0+n+1)*inLen]
+			if valid(s) {
+				col2im512(d, dcol[n*p:], gp, s)
+			} else {
+				col2im(d, dcol[n*p:], gp, s)
+			}
 		}
 	}
 	archsimd.ClearAVXUpperBits()
 }
 
-// convBackwardFilter512 is the dW of Conv2DBackwardFilter: per group of samples, the patch
-// matrix and dOut as one (OC, g·P) matrix, then dW (+)= dOut·colᵀ, the groups added in
-// sample order.
+// convBackwardFilter512 is the dW of Conv2DBackwardFilter: per group of samples, dOut as
+// one (OC, g·P) matrix and the patch matrix, dW (+)= dOut·colᵀ, the groups added in
+// sample order. A valid convolution takes the patch rows patchBlockLen values at a time
+// (kb rows of all g samples, written by im2col512 and summed into dW[:, k0:k0+kb] while
+// they are in the L2 cache); a padded one the whole patch matrix of a group, at most
+// filterGroupLen values.
 func convBackwardFilter512(dW, dOut, in []float32, s model.ConvShape) {
 	k, p := s.C*s.KH*s.KW, s.OH()*s.OW()
-	g := convGroup(s)
+	var g, kb int
+	if valid(s) {
+		g = min(s.N, max(1, filterGroupLen/(s.OC*p)))
+		kb = ceilDiv(k, ceilDiv(k*g*p, patchBlockLen)) // rows per block, blocks of nearly equal size
+	} else {
+		g, kb = min(s.N, max(1, filterGroupLen/(k*p))), k
+	}
 	gp := g * p
-	buf := getBuf(k*gp + s.OC*gp)
+	buf := getScratch(kb*gp+s.OC*gp, !valid(s))
 	defer putBuf(buf)
-	col, src := (*buf)[:k*gp], (*buf)[k*gp:]
+	col, src := (*buf)[:kb*gp], (*buf)[kb*gp:]
 	inLen, outLen := s.InLen()/s.N, s.OutLen()/s.N
 	for n0 := 0; n0 < s.N; n0 += g {
 		gg := min(g, s.N-n0)
-		for n := range gg {
-			im2col(col[n*p:], gp, in[(n0+n)*inLen:(n0+n+1)*inLen], s)
-		}
 		a, lda := dOut[n0*outLen:(n0+1)*outLen], p // one sample: its dOut is the matrix
 		if gg > 1 {
 			gatherPlanes(src, gp, dOut[n0*outLen:(n0+gg)*outLen], s.OC, p, gg)
 			a, lda = src, gp
 		}
-		dot512(dW, k, a, lda, col, gp, s.OC, k, gg*p, n0 > 0)
+		for k0 := 0; k0 < k; k0 += kb {
+			k1 := min(k, k0+kb)
+			for n := range gg {
+				img := in[(n0+n)*inLen : (n0+n+1)*inLen]
+				if valid(s) {
+					im2col512(col[n*p:], gp, img, s, k0, k1)
+				} else {
+					im2col(col[n*p:], gp, img, s)
+				}
+			}
+			dot512(dW[k0:], k, a, lda, col, gp, s.OC, k1-k0, gg*p, n0 > 0)
+		}
 	}
 	archsimd.ClearAVXUpperBits()
 }
