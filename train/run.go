@@ -73,8 +73,11 @@ type StepReporter interface {
 // With Epochs = 0 it only evaluates.
 //
 // It stops with a *DivergedError, before saving the epoch, when a step loss is NaN or
-// infinite, when an epoch's mean loss is over ExplodedLimit, or when a parameter is no
-// longer finite; with a *StoppedError when opts.Stop is closed.
+// infinite, when an epoch's mean loss is over ExplodedLimit, or the mean of its last
+// DivergeWindow steps at one of the checks within it (every tenth of that window, or for a
+// Chunked engine every window rounded up to whole chunks), or when a parameter is no
+// longer finite; with a *StoppedError when opts.Stop is closed. After a resume in the
+// middle of an epoch, the window fills again from the step it resumed at.
 func Run(e engine.Engine, opts Options, r Reporter) ([]EpochStats, engine.EvalResult, error) {
 	cfg := e.Config()
 	if cfg.Train == nil || cfg.Train.N < 1 || cfg.Batch < 1 {
@@ -224,8 +227,13 @@ func (rn *runner) epoch(ep engine.Epoch) (losses []float32, verified int, verify
 	if rn.r != nil {
 		progress = rn.r.Progress
 	}
+	window := DivergeWindow(rn.perEpoch)
+	every := divergeEvery(window, rn.e)
 	for st.Step < rn.perEpoch {
 		from, to, check := st.Step, rn.perEpoch, false
+		if window > 0 { // up to the next in-epoch divergence check
+			to = min(to, (from/every+1)*every)
+		}
 		if v := rn.opts.Verify; v != nil {
 			// the next checked global step k ≥ FirstStep+from: k ≡ Every−1 (mod Every)
 			k := (ep.FirstStep+from)/v.Every*v.Every + v.Every - 1
@@ -271,11 +279,32 @@ func (rn *runner) epoch(ep engine.Epoch) (losses []float32, verified int, verify
 		st.Correct += res.Correct
 		st.Step += len(res.StepLoss)
 		losses = append(losses, res.StepLoss...)
+		if window > 0 && st.Step%every == 0 && st.Step < rn.perEpoch && len(losses) >= window {
+			if err := rn.exploded(losses[len(losses)-window:], ep); err != nil {
+				return nil, 0, 0, err
+			}
+		}
 		if len(res.StepLoss) == 0 || isClosed(rn.opts.Stop) {
 			break // stopped
 		}
 	}
 	return losses, verified, verifySecs, nil
+}
+
+// exploded is the in-epoch divergence check: a *DivergedError when the mean of the last
+// steps' losses, which end at st.Step, is over ExplodedLimit.
+func (rn *runner) exploded(last []float32, ep engine.Epoch) error {
+	sum := 0.0
+	for _, l := range last {
+		sum += float64(l)
+	}
+	mean, limit := sum/float64(len(last)), ExplodedLimit(rn.st.FirstLosses, rn.cfg.Arch.Classes)
+	if !(mean > limit) {
+		return nil
+	}
+	s := rn.st.Step - 1
+	return &DivergedError{Epoch: rn.st.Epoch + 1, Step: ep.FirstStep + s, LR: float64(ep.LR[s]), Loss: float32(mean),
+		Limit: limit, Window: len(last), Saved: rn.saved}
 }
 
 // endEpoch checks the finished epoch ep (0-based) for divergence, evaluates, and returns

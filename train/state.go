@@ -63,6 +63,44 @@ func ExplodedLimit(first []float32, classes int) float64 {
 	return max(10*l0, 3*math.Log(float64(classes)))
 }
 
+// MinDivergeWindow is the fewest steps whose mean loss Run compares with ExplodedLimit
+// within an epoch (see DivergeWindow).
+const MinDivergeWindow = 50
+
+// DivergeWindow is the number of steps whose mean loss Run compares with ExplodedLimit
+// within an epoch of perEpoch steps, so that a run that explodes stops long before its
+// epoch ends: a tenth of the epoch, and at least MinDivergeWindow steps, so that the noise
+// of single batches (a batch of one sample has losses from near 0 to over 10 in a healthy
+// run) does not stop a run. 0 when that is the whole epoch or more: the epoch's own mean,
+// checked at its end, is then the only check.
+func DivergeWindow(perEpoch int) int {
+	w := max(MinDivergeWindow, (perEpoch+9)/10)
+	if w >= perEpoch {
+		return 0
+	}
+	return w
+}
+
+// Chunked is implemented by engines that run an epoch fastest in whole chunks of steps:
+// the gpu engine, whose chunk is the steps recorded into the command buffer it replays.
+// Run ends the parts it runs an epoch in, to check it for divergence, at multiples of
+// ChunkSteps from the epoch's start, where the engine submits what a whole epoch submits.
+type Chunked interface {
+	ChunkSteps() int
+}
+
+// divergeEvery is the number of steps between two of Run's in-epoch divergence checks, for
+// a window of w steps on engine e: a tenth of the window (the CPU engine), or for a
+// Chunked engine the window rounded up to whole chunks, since each check waits for the
+// device to finish what it was given, which an epoch otherwise does about 16 times.
+func divergeEvery(w int, e any) int {
+	if c, ok := e.(Chunked); ok && c.ChunkSteps() > 0 {
+		k := c.ChunkSteps()
+		return (w + k - 1) / k * k
+	}
+	return max(1, w/10)
+}
+
 // StoppedError is Run's error when Options.Stop was closed: the run stopped between two
 // steps, and Saved (when not empty) holds its state for Options.Resume.
 type StoppedError struct {
@@ -82,13 +120,15 @@ func (e *StoppedError) Error() string {
 }
 
 // DivergedError reports a run that diverged: a step loss that became NaN or infinite, an
-// epoch whose mean loss is over ExplodedLimit (Limit > 0), or a parameter that is no
-// longer finite (Param not empty).
+// epoch whose mean loss, or the mean loss of the last Window steps within an epoch, is
+// over ExplodedLimit (Limit > 0), or a parameter that is no longer finite (Param not
+// empty).
 type DivergedError struct {
 	Epoch, Step int // Step is the global step (0-based)
 	LR          float64
 	Loss        float32
-	Limit       float64 // the epoch's mean loss Loss is over this limit
+	Limit       float64 // the mean loss Loss is over this limit
+	Window      int     // with Limit: the steps Step−Window+1 … Step were averaged (0: the whole epoch)
 	Param       string  // the first non-finite parameter, e.g. "fc1.bias[3]"
 	Saved       string  // the last good checkpoint, if any
 }
@@ -98,6 +138,9 @@ func (e *DivergedError) Error() string {
 	switch {
 	case e.Param != "":
 		msg = fmt.Sprintf("parameter %s became %v in epoch %d (lr %.4g at its last step); try a lower -lr0 or -lr1", e.Param, e.Loss, e.Epoch, e.LR)
+	case e.Limit > 0 && e.Window > 0:
+		msg = fmt.Sprintf("diverged: epoch %d's mean train loss over steps %d–%d is %.4g, over %.4g (10× the smallest of its first steps' losses, and 3·ln(classes)); try a lower -lr0",
+			e.Epoch, e.Step-e.Window+1, e.Step, e.Loss, e.Limit)
 	case e.Limit > 0:
 		msg = fmt.Sprintf("diverged: epoch %d's mean train loss %.4g is over %.4g (10× the smallest of its first steps' losses, and 3·ln(classes)); try a lower -lr0", e.Epoch, e.Loss, e.Limit)
 	default:
