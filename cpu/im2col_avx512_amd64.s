@@ -6,17 +6,22 @@
 // im2col_avx512.go (which checks the spans). Rows of ow values are moved 16 at a time,
 // the last 1…16 through a mask (fault-suppressing: nothing past a row is touched).
 
-// func im2colValid(col *float32, ld int, img *float32, k0, nk, h, w, kh, kw, oh, ow int)
+// func im2colValid(col *float32, ld int, img *float32, k0, nk, h, w, kh, kw, oh, ow, whole int)
 //
 // col[(k−k0)·ld + y·ow + x] = img[(cc·h + y+i)·w + x+j] for the patch rows k0 ≤ k < k0+nk,
 // k = (cc·kh + i)·kw + j, and y < oh, x < ow.
+//
+// A row y's last vector is read through the mask K1, and for y < whole stored whole: its
+// lanes past the row hold zeros that rows y+1, … (which the caller guarantees end
+// within the patch row's oh·ow values) overwrite; masked stores, slow on AMD cores, are
+// left to the last rows.
 //
 // Registers: DI &col[k−k0, 0]; SI &img[cc, i, 0]; R13 4·j; R12 i; DX &img[cc, y+i, j];
 // R10 &col[k−k0, y·ow]; R11 the byte offset x·4 in a row; CX rows left; R8 4·ld; R9 4·w;
 // AX 4·ow; BX 64·(whole vectors before the row's last one); K1 the last vector's lanes.
 // The patch rows left count down in nk+32(FP); h+40(FP) becomes the bytes from row kh of
-// a plane to the next plane.
-TEXT ·im2colValid(SB), NOSPLIT, $0-88
+// a plane to the next plane, whole+88(FP) the rows left when the masked stores begin.
+TEXT ·im2colValid(SB), NOSPLIT, $0-96
 	MOVQ col+0(FP), DI
 	MOVQ ld+8(FP), R8
 	SHLQ $2, R8
@@ -59,6 +64,9 @@ TEXT ·im2colValid(SB), NOSPLIT, $0-88
 	SUBQ kh+56(FP), R11
 	IMULQ R9, R11
 	MOVQ R11, h+40(FP)
+	MOVQ oh+72(FP), R11
+	SUBQ whole+88(FP), R11
+	MOVQ R11, whole+88(FP)
 	CMPQ nk+32(FP), $0
 	JLE done
 
@@ -81,7 +89,15 @@ yvec:
 
 ylast:
 	VMOVUPS.Z (DX)(R11*1), K1, Z0
+	CMPQ CX, whole+88(FP)
+	JLE ymask
+	VMOVUPS Z0, (R10)(R11*1)
+	JMP ynext
+
+ymask:
 	VMOVUPS Z0, K1, (R10)(R11*1)
+
+ynext:
 	ADDQ R9, DX
 	ADDQ AX, R10
 	DECQ CX
