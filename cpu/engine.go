@@ -30,6 +30,7 @@ const evalChunk = 64
 type Engine struct {
 	cfg     engine.Config
 	arch    *model.Arch
+	plan    *plan
 	params  *model.Params
 	vel     *model.Params // momentum buffers, zero at start
 	grad    *model.Params // the step's summed gradient
@@ -43,8 +44,8 @@ type Engine struct {
 
 // scratch is one goroutine's working memory for up to cap samples.
 type scratch struct {
-	acts   [][]float32 // acts[0] is the input, acts[i+1] the output of layer i
-	dActs  [][]float32 // gradients with respect to acts
+	acts   [][]float32 // acts[0] is the input, acts[i+1] the output of layer i (plan.newActs)
+	dActs  [][]float32 // gradients with respect to acts, laid out as acts (the input's nil)
 	argmax [][]int32   // per layer, max- and min-pool only (min-pool: the argmin)
 	labels []int32
 	dLog   []float32
@@ -62,6 +63,7 @@ func New(cfg engine.Config) (*Engine, error) {
 	e := &Engine{
 		cfg:     cfg,
 		arch:    cfg.Arch,
+		plan:    newPlan(cfg.Arch),
 		params:  cfg.Arch.NewParams(),
 		vel:     cfg.Arch.NewParams(),
 		grad:    cfg.Arch.NewParams(),
@@ -82,13 +84,9 @@ func New(cfg engine.Config) (*Engine, error) {
 }
 
 func (e *Engine) newScratch(n int) *scratch {
-	s := &scratch{labels: make([]int32, n)}
-	s.acts = append(s.acts, make([]float32, n*e.arch.Input.Len()))
-	s.dActs = append(s.dActs, nil) // the input needs no gradient
+	s := &scratch{labels: make([]int32, n), acts: e.plan.newActs(n, false), dActs: e.plan.newActs(n, true)}
 	for i := range e.arch.Layers {
 		l := &e.arch.Layers[i]
-		s.acts = append(s.acts, make([]float32, n*l.Out.Len()))
-		s.dActs = append(s.dActs, make([]float32, n*l.Out.Len()))
 		var am []int32
 		if l.Kind == model.MaxPool || l.Kind == model.MinPool {
 			am = make([]int32, n*l.Out.Len())
@@ -273,7 +271,7 @@ func (e *Engine) forward(s *scratch, data interface {
 	for j, k := range idx {
 		copy(s.acts[0][j*in:(j+1)*in], data.Image(int(k)))
 	}
-	forwardLayers(e.arch, e.params, s.acts, s.argmax, n, dropoutMasks{on: training, seed: e.cfg.Seed, step: globalStep, sampleOffset: offset})
+	forwardLayers(e.plan, e.params, s.acts, s.argmax, n, dropoutMasks{on: training, seed: e.cfg.Seed, step: globalStep, sampleOffset: offset})
 	labels := e.labelsOf(idx, training, s.labels[:n])
 	k := e.arch.Classes
 	logits := s.acts[len(s.acts)-1][:n*k]
@@ -295,14 +293,28 @@ func (e *Engine) labelsOf(idx []int32, training bool, out []int32) []int32 {
 // gradients (summed over the samples) into g. offset and globalStep are the forward's.
 func (e *Engine) backward(s *scratch, n int, g *model.Params, offset int, globalStep uint32) {
 	pi := len(g.Tensors)/2 - 1
-	for i := len(e.arch.Layers) - 1; i >= 0; i-- {
-		l := &e.arch.Layers[i]
-		dy := s.dActs[i+1][:n*l.Out.Len()]
+	for k := len(e.plan.passes) - 1; k >= 0; k-- {
+		ps := &e.plan.passes[k]
+		i := ps.first
+		l, last := &e.arch.Layers[i], &e.arch.Layers[ps.last]
+		dy := s.dActs[ps.last+1][:n*last.Out.Len()]
 		var dx []float32
 		if e.arch.NeedsInputGrad(i) {
 			dx = s.dActs[i][:n*l.In.Len()]
 		}
-		x, y := s.acts[i][:n*l.In.Len()], s.acts[i+1][:n*l.Out.Len()]
+		x, y := s.acts[i][:n*l.In.Len()], s.acts[ps.last+1][:n*last.Out.Len()]
+		switch ps.kind {
+		case passReLUInPlace: // x is y, dx dy
+			if dx != nil {
+				ReLUBackward(dx, dy, y)
+			}
+			continue
+		case passMaxPoolReLU:
+			if dx != nil {
+				maxPoolReLUBackward(dx, dy, y, s.argmax[ps.pool][:len(y)], e.arch.Layers[ps.pool].PoolShape(n))
+			}
+			continue
+		}
 		switch l.Kind {
 		case model.Conv:
 			dw, db := g.Layer(pi)

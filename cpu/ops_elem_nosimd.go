@@ -11,4 +11,6 @@ func reluForwardSIMD(out, in []float32) int { return 0 }
 
 func reluBackwardSIMD(dIn, dOut, out []float32) int { return 0 }
 
-func maxPool2SIMD(out []float32, argmax []int32, in []float32, s model.PoolShape) int { return 0 }
+func maxPool2SIMD(out []float32, argmax []int32, in []float32, s model.PoolShape, relu bool) int {
+	return 0
+}

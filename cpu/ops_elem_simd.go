@@ -68,10 +68,11 @@ var (
 	poolOrder = [8]uint32{0, 1, 4, 5, 2, 3, 6, 7}   // self-inverse
 )
 
-// maxPool2SIMD is MaxPoolForward for Size 2 on the blocks of 8 output columns of every
-// row, and one of 4 after them where at least 4 are left; it returns how many leading
-// columns of each row it did (0: none, it did not run), leaving the rest to the caller.
-func maxPool2SIMD(out []float32, argmax []int32, in []float32, s model.PoolShape) int {
+// maxPool2SIMD is maxPoolForward for Size 2 on the blocks of 8 output columns of every
+// row, and one of 4 after them where at least 4 are left, with ReLU applied to the maxima
+// when relu is set; it returns how many leading columns of each row it did (0: none, it
+// did not run), leaving the rest to the caller.
+func maxPool2SIMD(out []float32, argmax []int32, in []float32, s model.PoolShape, relu bool) int {
 	if !simdConv || s.Size != 2 || s.OW() < 4 {
 		return 0
 	}
@@ -89,7 +90,7 @@ func maxPool2SIMD(out []float32, argmax []int32, in []float32, s model.PoolShape
 			base := int32(p*plane + 2*y*s.W)
 			for x := 0; x < done; x += 8 {
 				m := min(8, done-x) // 8, or the last 4
-				maxPool2Row(d[x:x+m], a[x:x+m], r0[2*x:2*x+2*m], r0[s.W+2*x:s.W+2*x+2*m], base+int32(2*x), int32(s.W), cols, order)
+				maxPool2Row(d[x:x+m], a[x:x+m], r0[2*x:2*x+2*m], r0[s.W+2*x:s.W+2*x+2*m], base+int32(2*x), int32(s.W), cols, order, relu)
 			}
 		}
 	}
@@ -101,8 +102,9 @@ func maxPool2SIMD(out []float32, argmax []int32, in []float32, s model.PoolShape
 // with the flat input indices of the maxima in a: base + the window's column + its offset
 // (0, 1, w, w+1 in row-major order; the first maximum wins, a NaN only where it comes
 // first). For 4 windows the upper 8 columns are the lower 8 again, and the lanes that
-// come out of them are dropped.
-func maxPool2Row(d []float32, a []int32, u, v []float32, base, w int32, cols archsimd.Int32x8, order archsimd.Uint32x8) {
+// come out of them are dropped. With relu, d gets reluForwardSIMD's max(m, 0) of each
+// maximum m instead.
+func maxPool2Row(d []float32, a []int32, u, v []float32, base, w int32, cols archsimd.Int32x8, order archsimd.Uint32x8, relu bool) {
 	u0, v0 := archsimd.LoadFloat32x8Slice(u[:8]), archsimd.LoadFloat32x8Slice(v[:8])
 	u1, v1 := u0, v0
 	if len(d) == 8 {
@@ -120,6 +122,11 @@ func maxPool2Row(d []float32, a []int32, u, v []float32, base, w int32, cols arc
 	x = v0.SelectFromPairGrouped(1, 3, 5, 7, v1)
 	g = x.Greater(m)
 	m, off = x.Merge(m, g), archsimd.BroadcastInt32x8(w+1).Merge(off, g)
+	if relu {
+		var zero archsimd.Float32x8
+		nan := archsimd.BroadcastFloat32x8(math.Float32frombits(0x7fc00000))
+		m = nan.Merge(m.Masked(m.Greater(zero)), m.IsNaN())
+	}
 	m.Permute(order).StoreSlicePart(d)
 	off.Add(cols).Add(archsimd.BroadcastInt32x8(base)).Permute(order).StoreSlicePart(a)
 }

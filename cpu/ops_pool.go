@@ -25,13 +25,19 @@ func checkPool(s model.PoolShape, inLen, outLen int) {
 // argmax[n,c,y,x] = the flat index into in of the first maximum of the window in row-major
 // order. in is (N,C,H,W); out and argmax are (N,C,H/Size,W/Size).
 func MaxPoolForward(out []float32, argmax []int32, in []float32, s model.PoolShape) {
+	maxPoolForward(out, argmax, in, s, false)
+}
+
+// maxPoolForward is MaxPoolForward, with out[j] = max(out[j], 0) (ReLUForward's rule) as
+// well when relu is set: the fused pass of a ReLU next to a max-pool (passMaxPoolReLU).
+func maxPoolForward(out []float32, argmax []int32, in []float32, s model.PoolShape, relu bool) {
 	checkPool(s, len(in), len(out))
 	if len(argmax) != len(out) {
 		panic(errPoolLen)
 	}
 	oh, ow, k := s.OH(), s.OW(), s.Size
 	plane, oPlane := s.H*s.W, oh*ow
-	x0 := maxPool2SIMD(out, argmax, in, s) // the columns before x0 of every row are done
+	x0 := maxPool2SIMD(out, argmax, in, s, relu) // the columns before x0 of every row are done
 	for p := range s.N * s.C {
 		src := in[p*plane : (p+1)*plane]
 		dst := out[p*oPlane : (p+1)*oPlane]
@@ -47,6 +53,9 @@ func MaxPoolForward(out []float32, argmax []int32, in []float32, s model.PoolSha
 							m, best = v, (y*k+i)*s.W+x*k+j
 						}
 					}
+				}
+				if relu {
+					m = max(m, 0)
 				}
 				dst[y*ow+x] = m
 				arg[y*ow+x] = int32(p*plane + best)
@@ -104,6 +113,28 @@ func MaxPoolBackward(dIn, dOut []float32, argmax []int32, s model.PoolShape) {
 			panic(errPoolArgmax)
 		}
 		dIn[a] = d
+	}
+}
+
+// maxPoolReLUBackward is the backward pass of maxPoolForward with relu set: dIn = 0
+// except dIn[argmax[j]] = dOut[j] where out[j] > 0 (false for ±0 and NaN), with out and
+// argmax from that forward pass. Shapes as MaxPoolBackward.
+func maxPoolReLUBackward(dIn, dOut, out []float32, argmax []int32, s model.PoolShape) {
+	checkPool(s, len(dIn), len(dOut))
+	if len(argmax) != len(dOut) || len(out) != len(dOut) {
+		panic(errPoolLen)
+	}
+	clear(dIn)
+	argmax, out = argmax[:len(dOut)], out[:len(dOut)]
+	for j, d := range dOut {
+		a := argmax[j]
+		if a < 0 || int(a) >= len(dIn) {
+			panic(errPoolArgmax)
+		}
+		// dOut[j] where out[j] > 0, else +0, without a branch: ReLUBackward's mask.
+		b := int32(math.Float32bits(out[j]))
+		keep := uint32((-b & ^b & (b - 0x7f800001)) >> 31)
+		dIn[a] = math.Float32frombits(math.Float32bits(d) & keep)
 	}
 }
 

@@ -17,14 +17,16 @@ const predictChunk = 64
 // as in evaluation. A Predictor is safe for concurrent use.
 type Predictor struct {
 	arch    *model.Arch
+	plan    *plan
 	params  *model.Params
 	workers int
 	pool    sync.Pool // *predictScratch
 }
 
-// predictScratch holds the activations of up to predictChunk images: acts[0] is the input,
-// acts[i+1] the output of layer i; argmax[i] is pooling layer i's (unused) index output,
-// one buffer shared by every pooling layer.
+// predictScratch holds the activations of up to predictChunk images: acts[0] is the input
+// (the caller's images, not copied), acts[i+1] the output of layer i (plan.newActs);
+// argmax[i] is pooling layer i's (unused) index output, one buffer shared by every
+// pooling layer.
 type predictScratch struct {
 	acts   [][]float32
 	argmax [][]int32
@@ -39,12 +41,11 @@ func NewPredictor(a *model.Arch, p *model.Params) (*Predictor, error) {
 	if err := a.Check(p); err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
 	}
-	pr := &Predictor{arch: a, params: p.Clone(), workers: runtime.GOMAXPROCS(0)}
+	pr := &Predictor{arch: a, plan: newPlan(a), params: p.Clone(), workers: runtime.GOMAXPROCS(0)}
 	pr.pool.New = func() any {
-		s := &predictScratch{acts: [][]float32{make([]float32, predictChunk*a.Input.Len())}}
+		s := &predictScratch{acts: pr.plan.newActs(predictChunk, true)}
 		most := 0
 		for i := range a.Layers {
-			s.acts = append(s.acts, make([]float32, predictChunk*a.Layers[i].Out.Len()))
 			if k := a.Layers[i].Kind; k == model.MaxPool || k == model.MinPool {
 				most = max(most, a.Layers[i].Out.Len())
 			}
@@ -84,9 +85,11 @@ func (pr *Predictor) Logits(images []float32) ([]float32, error) {
 }
 
 // forward runs n images x through the network in s and returns the logits, (n, Classes).
+// x is read, never written: no pass runs in place in the input (newPlan).
 func (pr *Predictor) forward(s *predictScratch, x []float32, n int) []float32 {
-	copy(s.acts[0], x)
-	forwardLayers(pr.arch, pr.params, s.acts, s.argmax, n, dropoutMasks{})
+	s.acts[0] = x
+	forwardLayers(pr.plan, pr.params, s.acts, s.argmax, n, dropoutMasks{})
+	s.acts[0] = nil
 	return s.acts[len(s.acts)-1][:n*pr.arch.Classes]
 }
 
