@@ -7,7 +7,7 @@
 //     state buffer the step-dependent shaders read. calls.go, dispatch.go: each op's push
 //     constants and grid, shared by the engine and the tests' Ops; kernel.go: the embedded
 //     shaders by name, and the recorder that dispatches a call (and, when profiling, writes
-//     a timestamp after it).
+//     a timestamp after it); shader_dir.go: the shaders that $VKCNN_SHADER_DIR replaces.
 //   - engine*.go: the whole-epoch training engine, its inspection (engine.Inspector) and
 //     per-op profile. (Ops, the internal/optest.Ops contract with one dispatch per call and
 //     guard words after every output, lives in the test files ops_*_test.go: only the
