@@ -247,24 +247,37 @@ func ntKernel(w *bytes.Buffer, m, n int) {
 	p("\tMOVQ ldd+40(FP), R8")
 	p("\tSHLQ $2, R8")
 	p("\tMOVQ acc+64(FP), R13")
+	p("\tMOVL $%d, R11", 1<<n-1)
+	p("\tKMOVW R11, K2")
 	for f := range m {
-		for c := range n {
-			z := 8 + f*n + c
-			// lanes l + l+8, then l + l+4, l + l+2, l + l+1: a fixed tree
-			p("\tVEXTRACTF64X4 $1, Z%d, Y6", z)
-			p("\tVADDPS Y%d, Y6, Y6", z)
-			p("\tVEXTRACTF128 $1, Y6, X7")
-			p("\tVADDPS X7, X6, X6")
-			p("\tVMOVHLPS X6, X6, X7")
-			p("\tVADDPS X7, X6, X6")
-			p("\tVMOVSHDUP X6, X7")
-			p("\tVADDSS X7, X6, X6")
-			p("\tTESTQ R13, R13")
-			p("\tJZ st%d_%d", f, c)
-			p("\tVADDSS %d(DI), X6, X6", 4*c)
-			p("st%d_%d:", f, c)
-			p("\tVMOVSS X6, %d(DI)", 4*c)
+		// s_c = lanes l + l+8 of accumulator (f, c) in Y0…Y5 (zeros for c ≥ n), then
+		// pairs of lanes added by VHADDPS twice and the two halves: row f's n sums in Y0.
+		for c := range 6 {
+			if c < n {
+				p("\tVEXTRACTF64X4 $1, Z%d, Y%d", 8+f*n+c, c)
+				p("\tVADDPS Y%d, Y%d, Y%d", 8+f*n+c, c, c)
+			} else {
+				p("\tVXORPS Y%d, Y%d, Y%d", c, c, c)
+			}
 		}
+		p("\tVHADDPS Y1, Y0, Y0")
+		p("\tVHADDPS Y3, Y2, Y2")
+		p("\tVHADDPS Y2, Y0, Y0")
+		p("\tVEXTRACTF128 $1, Y0, X1")
+		p("\tVADDPS X1, X0, X0")
+		if n > 4 {
+			p("\tVHADDPS Y5, Y4, Y4")
+			p("\tVHADDPS Y4, Y4, Y4")
+			p("\tVEXTRACTF128 $1, Y4, X5")
+			p("\tVADDPS X5, X4, X4")
+			p("\tVINSERTF128 $1, X4, Y0, Y0")
+		}
+		p("\tTESTQ R13, R13")
+		p("\tJZ st%d", f)
+		p("\tVMOVUPS.Z (DI), K2, Y1")
+		p("\tVADDPS Y1, Y0, Y0")
+		p("st%d:", f)
+		p("\tVMOVUPS Y0, K2, (DI)")
 		if f < m-1 {
 			p("\tADDQ R8, DI")
 		}
@@ -313,11 +326,15 @@ const ntHeader = `
 // (both operands run along r: a dot product of row f of a with row c of b). Lane l of
 // accumulator (f, c) sums the terms r ≡ l (mod 16) in order; the terms of the last partial
 // vector are read through the mask K1 (zeros elsewhere); the 16 lanes are then added as
-// (l, l+8), (l, l+4), (l, l+2), (l, l+1) and the old d added last.
+// u_l = (l, l+8) for l < 8, then (u_0+u_1)+(u_2+u_3) and (u_4+u_5)+(u_6+u_7), then those
+// two (VHADDPS on a row's accumulators at once), and the old d added last; a row's n sums
+// are stored through the mask K2.
 //
 // Registers: Z0–Z3 the vectors of a's rows at r, Z6/Z7 that of b's row c, Z8–Z31
 // accumulator (f, c) = Z(8 + f·n + c); AX &a[0, r] (R8 = 4·lda, R9 = 12·lda), BX &b[0, r]
 // (DX = 4·ldb, R11 = 12·ldb), R12 &b[5, r]; CX whole vectors left, K1 the tail's lanes.
+// In the epilogue Y0–Y5 hold a row's half-added accumulators, DI walks d's rows (R8 =
+// 4·ldd), K2 has the n lanes of a row.
 `
 
 func main() {
