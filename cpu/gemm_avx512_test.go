@@ -373,6 +373,14 @@ func BenchmarkIm2col(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N*len(col))/float64(b.Elapsed().Nanoseconds()), "values/ns")
 		})
+		b.Run(s.name+"/im2col512-per-sample", func(b *testing.B) {
+			for b.Loop() {
+				for n := range s.s.N {
+					im2col512(col, p, in[n*inLen:(n+1)*inLen], s.s, 0, k)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(col))/float64(b.Elapsed().Nanoseconds()), "values/ns")
+		})
 		b.Run(s.name+"/col2im512", func(b *testing.B) {
 			for b.Loop() {
 				for n := range s.s.N {

@@ -23,13 +23,26 @@ func im2col512(col []float32, ld int, img []float32, s model.ConvShape, k0, k1 i
 		len(col) < (k1-k0-1)*ld+oh*ow || len(img) < s.C*s.H*s.W {
 		panic(errSIMDSpan)
 	}
-	// The rows y < whole store their last vector whole: it ends at y·OW + 16·⌈OW/16⌉ ≤ P.
-	span, whole := 16*((ow+15)/16), 0
+	// A row's last vector: 16 lanes (mode 0), 8 (1; 4: the whole row), 1…7 (2) or 9…15
+	// (3); the rows y < whole store it whole, where it ends at y·OW + span ≤ P.
+	last := ow - 16*((ow-1)/16)
+	mode, span := 3, ow-last+16
+	switch {
+	case ow == 8:
+		mode = 4
+	case last == 16:
+		mode = 0
+	case last == 8:
+		mode = 1
+	case last < 8:
+		mode, span = 2, ow-last+8
+	}
+	whole := 0
 	if oh*ow >= span {
 		whole = min(oh-1, (oh*ow-span)/ow+1)
 	}
 	if k0 < k1 {
-		im2colValid(&col[0], ld, &img[0], k0, k1-k0, s.H, s.W, s.KH, s.KW, oh, ow, whole)
+		im2colValid(&col[0], ld, &img[0], k0, k1-k0, s.H, s.W, s.KH, s.KW, oh, ow, whole, mode)
 	}
 }
 
@@ -68,7 +81,7 @@ func col2im512(dIn, dcol []float32, ld int, s model.ConvShape) {
 }
 
 //go:noescape
-func im2colValid(col *float32, ld int, img *float32, k0, nk, h, w, kh, kw, oh, ow, whole int)
+func im2colValid(col *float32, ld int, img *float32, k0, nk, h, w, kh, kw, oh, ow, whole, mode int)
 
 //go:noescape
 func col2imValid(dIn, dcol *float32, masks *uint16, ld, c, h, w, kh, kw, oh, ow int)

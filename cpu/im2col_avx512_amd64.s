@@ -6,22 +6,24 @@
 // im2col_avx512.go (which checks the spans). Rows of ow values are moved 16 at a time,
 // the last 1…16 through a mask (fault-suppressing: nothing past a row is touched).
 
-// func im2colValid(col *float32, ld int, img *float32, k0, nk, h, w, kh, kw, oh, ow, whole int)
+// func im2colValid(col *float32, ld int, img *float32, k0, nk, h, w, kh, kw, oh, ow, whole, mode int)
 //
 // col[(k−k0)·ld + y·ow + x] = img[(cc·h + y+i)·w + x+j] for the patch rows k0 ≤ k < k0+nk,
 // k = (cc·kh + i)·kw + j, and y < oh, x < ow.
 //
-// A row y's last vector is read through the mask K1, and for y < whole stored whole: its
-// lanes past the row hold zeros that rows y+1, … (which the caller guarantees end
-// within the patch row's oh·ow values) overwrite; masked stores, slow on AMD cores, are
-// left to the last rows.
+// A row's last vector has 16 lanes (mode 0), 8 (mode 1; mode 4: rows of exactly 8, a
+// loop of their own), or 1…7 (mode 2, a Y register) or 9…15 (mode 3) of which K1 has
+// the lanes: then it is read through K1, and for
+// rows y < whole stored whole (its lanes past the row hold zeros that rows y+1, …,
+// which the caller guarantees end within the patch row's oh·ow values, overwrite);
+// masked stores, slow on AMD cores, are left to the last rows.
 //
 // Registers: DI &col[k−k0, 0]; SI &img[cc, i, 0]; R13 4·j; R12 i; DX &img[cc, y+i, j];
 // R10 &col[k−k0, y·ow]; R11 the byte offset x·4 in a row; CX rows left; R8 4·ld; R9 4·w;
 // AX 4·ow; BX 64·(whole vectors before the row's last one); K1 the last vector's lanes.
 // The patch rows left count down in nk+32(FP); h+40(FP) becomes the bytes from row kh of
 // a plane to the next plane, whole+88(FP) the rows left when the masked stores begin.
-TEXT ·im2colValid(SB), NOSPLIT, $0-96
+TEXT ·im2colValid(SB), NOSPLIT, $0-104
 	MOVQ col+0(FP), DI
 	MOVQ ld+8(FP), R8
 	SHLQ $2, R8
@@ -74,6 +76,17 @@ kloop:
 	LEAQ (SI)(R13*1), DX
 	MOVQ DI, R10
 	MOVQ oh+72(FP), CX
+	CMPQ mode+96(FP), $4
+	JNE yloop
+
+row8:
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (R10)
+	ADDQ R9, DX
+	ADDQ $32, R10
+	DECQ CX
+	JNZ row8
+	JMP krow
 
 yloop:
 	XORQ R11, R11
@@ -88,14 +101,40 @@ yvec:
 	JLT yvec
 
 ylast:
+	CMPQ mode+96(FP), $1
+	JLT last16
+	JEQ last8
+	CMPQ mode+96(FP), $2
+	JEQ lastY
 	VMOVUPS.Z (DX)(R11*1), K1, Z0
 	CMPQ CX, whole+88(FP)
-	JLE ymask
+	JLE zmask
 	VMOVUPS Z0, (R10)(R11*1)
 	JMP ynext
 
-ymask:
+zmask:
 	VMOVUPS Z0, K1, (R10)(R11*1)
+	JMP ynext
+
+last16:
+	VMOVUPS (DX)(R11*1), Z0
+	VMOVUPS Z0, (R10)(R11*1)
+	JMP ynext
+
+last8:
+	VMOVUPS (DX)(R11*1), Y0
+	VMOVUPS Y0, (R10)(R11*1)
+	JMP ynext
+
+lastY:
+	VMOVUPS.Z (DX)(R11*1), K1, Y0
+	CMPQ CX, whole+88(FP)
+	JLE ymask
+	VMOVUPS Y0, (R10)(R11*1)
+	JMP ynext
+
+ymask:
+	VMOVUPS Y0, K1, (R10)(R11*1)
 
 ynext:
 	ADDQ R9, DX
@@ -104,6 +143,7 @@ ynext:
 	JNZ yloop
 
 	// the next k: j+1, or i+1 and j = 0, or the next plane and i = j = 0
+krow:
 	ADDQ R8, DI
 	ADDQ $4, R13
 	MOVQ kw+64(FP), R11
