@@ -381,6 +381,14 @@ func BenchmarkIm2col(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N*len(col))/float64(b.Elapsed().Nanoseconds()), "values/ns")
 		})
+		b.Run(s.name+"/col2im512-per-sample", func(b *testing.B) {
+			for b.Loop() {
+				for n := range s.s.N {
+					col2im512(in[n*inLen:(n+1)*inLen], col, p, s.s)
+				}
+			}
+			b.ReportMetric(float64(b.N*len(col))/float64(b.Elapsed().Nanoseconds()), "values/ns")
+		})
 		b.Run(s.name+"/col2im512", func(b *testing.B) {
 			for b.Loop() {
 				for n := range s.s.N {

@@ -170,8 +170,9 @@ done:
 //
 // dIn[(cc·h + yy)·w + xx] = Σ_{i: 0 ≤ yy−i < oh} Σ_{j<kw} dcol[((cc·kh + i)·kw + j)·ld + (yy−i)·ow + xx−j]
 //
-// over the terms with 0 ≤ xx−j < ow, summed in the order of i and then of j, the even j
-// and the odd j in two accumulators added at the end. The input row is taken 16 columns
+// over the terms with 0 ≤ xx−j < ow, summed in the order of j and then of i into four
+// accumulators, (even j, even i), (even j, odd i), (odd j, even i), (odd j, odd i), added
+// as (0 + 1) + (2 + 3) at the end. The input row is taken 16 columns
 // xx = x0 + l at a time; the term j of lane l is read at &dcol[k, (yy−i)·ow + x0 − j] + 4l
 // through the mask masks[(x0/16)·kw + j] of the lanes with 0 ≤ x0 + l − j < ow (a lane
 // outside is neither read nor faulted on), and the 16 sums are stored through the mask
@@ -179,9 +180,10 @@ done:
 //
 // Registers: DI &dIn[cc, yy, x0]; SI &dcol[cc·kh·kw, 0] (channel cc's first patch row);
 // R8 4·ld; R9 4·kw·ld − 4·ow (from row i, column y to row i+1, column y−1); AX the
-// chunk's masks; BX yy; CX x0; DX the address of term (i, j); R10 j left; R11 i left;
-// R12 &dcol[(cc·kh + iLo)·kw, (yy−iLo)·ow + x0]; R13 scratch; Z0, Z1 the sums, Z2 a term;
-// K2, K3 term masks, K1 the store mask.
+// chunk's masks; BX yy; CX x0; DX the address of term (i, j); R10 j; R11 i left;
+// R12 &dcol[(cc·kh + iLo)·kw + j, (yy−iLo)·ow + x0 − j]; R13 scratch; Z0–Z3 the sums,
+// Z4, Z5 terms; K2 the term mask of j, K1 the store mask. ld+24(FP) becomes the count of
+// rows i of the input row.
 TEXT ·col2imValid(SB), NOSPLIT, $0-88
 	MOVQ dIn+0(FP), DI
 	MOVQ dcol+8(FP), SI
@@ -227,50 +229,66 @@ c2ihi:
 	IMULQ ow+80(FP), R10
 	LEAQ (R12)(R10*4), R12
 	LEAQ (R12)(CX*4), R12
-	MOVQ R13, R11
+	MOVQ R13, ld+24(FP) // rows i
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
-
-c2iloop:
-	MOVQ R12, DX
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
 	XORQ R10, R10
 
 c2jloop:
-	MOVQ R10, R13
-	INCQ R13
-	CMPQ R13, kw+64(FP)
-	JGE c2jlast
-	// terms j (even) and j+1 (odd)
-	KMOVW (AX)(R10*2), K2
-	KMOVW 2(AX)(R10*2), K3
-	MOVQ R10, R13
-	SHLQ $2, R13
-	NEGQ R13
-	VMOVUPS.Z (DX)(R13*1), K2, Z2
-	VADDPS Z2, Z0, Z0
-	ADDQ R8, DX
-	VMOVUPS.Z -4(DX)(R13*1), K3, Z2
-	VADDPS Z2, Z1, Z1
-	ADDQ R8, DX
-	ADDQ $2, R10
-	JMP c2jloop
-
-c2jlast:
 	CMPQ R10, kw+64(FP)
 	JGE c2jdone
 	KMOVW (AX)(R10*2), K2
-	MOVQ R10, R13
-	SHLQ $2, R13
-	NEGQ R13
-	VMOVUPS.Z (DX)(R13*1), K2, Z2
-	VADDPS Z2, Z0, Z0
+	MOVQ R12, DX
+	MOVQ ld+24(FP), R11
+	TESTQ $1, R10
+	JNZ c2odd
+
+c2even:
+	CMPQ R11, $2
+	JLT c2even1
+	VMOVUPS.Z (DX), K2, Z4
+	VADDPS Z4, Z0, Z0
+	VMOVUPS.Z (DX)(R9*1), K2, Z5
+	VADDPS Z5, Z1, Z1
+	LEAQ (DX)(R9*2), DX
+	SUBQ $2, R11
+	JMP c2even
+
+c2even1:
+	TESTQ R11, R11
+	JZ c2jnext
+	VMOVUPS.Z (DX), K2, Z4
+	VADDPS Z4, Z0, Z0
+	JMP c2jnext
+
+c2odd:
+	CMPQ R11, $2
+	JLT c2odd1
+	VMOVUPS.Z (DX), K2, Z4
+	VADDPS Z4, Z2, Z2
+	VMOVUPS.Z (DX)(R9*1), K2, Z5
+	VADDPS Z5, Z3, Z3
+	LEAQ (DX)(R9*2), DX
+	SUBQ $2, R11
+	JMP c2odd
+
+c2odd1:
+	TESTQ R11, R11
+	JZ c2jnext
+	VMOVUPS.Z (DX), K2, Z4
+	VADDPS Z4, Z2, Z2
+
+c2jnext:
+	LEAQ -4(R12)(R8*1), R12
+	INCQ R10
+	JMP c2jloop
 
 c2jdone:
-	ADDQ R9, R12
-	DECQ R11
-	JNZ c2iloop
-
 	VADDPS Z1, Z0, Z0
+	VADDPS Z3, Z2, Z2
+	VADDPS Z2, Z0, Z0
 	// store lanes x0 + l < w: 16 and on to the next chunk, or the last 1…16
 	MOVQ w+48(FP), R13
 	SUBQ CX, R13
