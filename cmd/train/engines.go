@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/vkcnn/vkcnn/cpu"
 	"github.com/vkcnn/vkcnn/engine"
@@ -12,9 +13,13 @@ import (
 // engine on device index (vulkan.Auto: the best one), accepting a CPU implementation of
 // Vulkan (lavapipe) only when allowCPU.
 
+// shaderDirEnv names the environment variable of the GPU engine's replacement shaders
+// (gpu.ShaderDirEnv; spelled out here for the build without cgo, which has no package gpu).
+const shaderDirEnv = "VKCNN_SHADER_DIR"
+
 // openEngine picks the engine for -device: gpu must work; auto tries the GPU (not a CPU-type
-// Vulkan device) and falls back to the CPU with one line saying why, except with -profile,
-// which needs the GPU.
+// Vulkan device) and falls back to the CPU with one line saying why, except with -profile
+// or VKCNN_SHADER_DIR, which need the GPU.
 func (c *config) openEngine(cfg engine.Config, stderr io.Writer) (engine.Engine, error) {
 	switch c.device {
 	case "cpu":
@@ -29,6 +34,10 @@ func (c *config) openEngine(cfg engine.Config, stderr io.Writer) (engine.Engine,
 	e, err := openGPU(cfg, c.gpu, false)
 	if err == nil {
 		return e, nil
+	}
+	if dir := os.Getenv(shaderDirEnv); dir != "" {
+		// The user asked for their own shaders: training on the CPU would ignore them.
+		return nil, fmt.Errorf("-device auto with %s=%s: there is no usable GPU (%v) to run those shaders on; -device gpu also takes a CPU Vulkan device", shaderDirEnv, dir, err)
 	}
 	if c.profile { // GPU timestamps only: say so now rather than after the CPU engine is built
 		return nil, fmt.Errorf("-profile: needs the GPU engine, and there is no usable GPU (%v); -device gpu also takes a CPU Vulkan device", err)

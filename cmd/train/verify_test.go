@@ -129,3 +129,17 @@ func TestEpochLinesCarryTheFingerprint(t *testing.T) {
 	assert.NotEqual(t, a[2], c[2])
 	assert.Len(t, strings.Join(a, ""), 48)
 }
+
+// TestShaderDirNeedsTheGPU: with VKCNN_SHADER_DIR set, -device auto does not fall back to
+// the CPU engine, which would train without the shaders the user asked for; it stops with
+// one line naming the variable (here the folder does not exist, and this machine may
+// have no GPU: either is a reason the GPU engine cannot run).
+func TestShaderDirNeedsTheGPU(t *testing.T) {
+	data := synthData(t, 40)
+	t.Setenv(shaderDirEnv, filepath.Join(t.TempDir(), "missing"))
+	code, out, stderr := runTrain(t, "-data", data, "-arch", resumeNet, "-device", "auto", "-epochs", "1")
+	assert.Equal(t, 1, code, out)
+	assertOneLine(t, stderr, "train: -device auto with VKCNN_SHADER_DIR=")
+	assert.Contains(t, stderr, "; -device gpu also takes a CPU Vulkan device")
+	assert.NotContains(t, out, "epoch 1", "nothing was trained")
+}
