@@ -36,10 +36,12 @@
 // default network trains in well under a millisecond on one core. They are safe to call
 // from several goroutines on disjoint outputs.
 //
-// The three convolutions have 8-wide AVX2+FMA kernels (simd/archsimd) when built with
-// GOEXPERIMENT=simd, as the Makefile does, and the CPU has AVX2 and FMA; otherwise the
-// scalar kernels run. The two paths differ only in float32 rounding (FMA, summation order),
-// so a checkpoint is bit-reproducible on one build and machine, not across them.
+// The three convolutions have SIMD kernels when built with GOEXPERIMENT=simd, as the
+// Makefile does: where the CPU has AVX-512 (F, CD, BW, DQ, VL), patch matrices (im2col)
+// and matrix products by Go-assembly micro-kernels of 16 lanes (ops_conv_avx512.go,
+// gemm_avx512.go); else, where it has AVX2 and FMA, 8-wide archsimd kernels; otherwise
+// the scalar kernels run. The paths differ only in float32 rounding (FMA, summation
+// order), so a checkpoint is bit-reproducible on one build and machine, not across them.
 //
 // # Engine
 //
