@@ -38,7 +38,8 @@ type Engine struct {
 	pool    sync.Pool // *scratch
 	// chunkGrads[c] holds chunk c's gradient (only used when a step has several chunks).
 	chunkGrads []*model.Params
-	loss       []float32 // per sample of a step, or of the test set
+	parts      [][]float32 // one tensor of every chunk, for sumSGD
+	loss       []float32   // per sample of a step, or of the test set
 	correct    []int32
 }
 
@@ -174,9 +175,13 @@ func stopped(stop <-chan struct{}) bool {
 // step runs forward, backward and the update for one batch and returns its mean loss and
 // the number of samples classified right.
 func (e *Engine) step(batch []int32, lr float32, globalStep uint32) (float32, int) {
-	e.gradient(batch, globalStep, nil)
+	parts := e.chunkGradients(batch, globalStep, nil)
 	for t := range e.params.Tensors {
-		SGDUpdate(e.params.Tensors[t].Data, e.vel.Tensors[t].Data, e.grad.Tensors[t].Data, lr, e.cfg.Momentum)
+		e.parts = e.parts[:0]
+		for _, p := range parts {
+			e.parts = append(e.parts, p.Tensors[t].Data)
+		}
+		sumSGD(e.params.Tensors[t].Data, e.vel.Tensors[t].Data, e.parts, lr, e.cfg.Momentum)
 	}
 	return e.sumLoss(len(batch))
 }
@@ -185,6 +190,26 @@ func (e *Engine) step(batch []int32, lr float32, globalStep uint32) (float32, in
 // loss and correct flag into e.loss and e.correct; logits, if not nil, receives the
 // batch's logits, (len(batch), Classes).
 func (e *Engine) gradient(batch []int32, globalStep uint32, logits []float32) {
+	parts := e.chunkGradients(batch, globalStep, logits)
+	if len(parts) == 1 {
+		return // e.grad itself
+	}
+	for t := range e.grad.Tensors {
+		sum := e.grad.Tensors[t].Data
+		copy(sum, parts[0].Tensors[t].Data)
+		for _, p := range parts[1:] {
+			for i, v := range p.Tensors[t].Data {
+				sum[i] += v
+			}
+		}
+	}
+}
+
+// chunkGradients runs forward and backward over the batch's chunks of chunkSize samples
+// and returns their gradients of the batch's mean loss, in chunk order: e.grad alone for
+// a batch of one chunk, else e.chunkGrads[:chunks]. Their sum, in that order, is the
+// batch's gradient. It fills e.loss, e.correct and logits as gradient says.
+func (e *Engine) chunkGradients(batch []int32, globalStep uint32, logits []float32) []*model.Params {
 	nChunks := (len(batch) + chunkSize - 1) / chunkSize
 	scale := 1 / float32(len(batch))
 	k := e.arch.Classes
@@ -200,18 +225,10 @@ func (e *Engine) gradient(batch []int32, globalStep uint32, logits []float32) {
 	}
 	if nChunks == 1 {
 		run(0, e.grad)
-		return
+		return []*model.Params{e.grad}
 	}
 	e.parallel(nChunks, func(c int) { run(c, e.chunkGrads[c]) })
-	for t := range e.grad.Tensors {
-		sum := e.grad.Tensors[t].Data
-		copy(sum, e.chunkGrads[0].Tensors[t].Data)
-		for c := 1; c < nChunks; c++ {
-			for i, v := range e.chunkGrads[c].Tensors[t].Data {
-				sum[i] += v
-			}
-		}
-	}
+	return e.chunkGrads[:nChunks]
 }
 
 var _ engine.Inspector = (*Engine)(nil)

@@ -14,3 +14,5 @@ func reluBackwardSIMD(dIn, dOut, out []float32) int { return 0 }
 func maxPool2SIMD(out []float32, argmax []int32, in []float32, s model.PoolShape, relu bool) int {
 	return 0
 }
+
+func sumSGDSIMD(w, v []float32, parts [][]float32, lr, momentum float32) int { return 0 }

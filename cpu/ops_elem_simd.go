@@ -130,3 +130,32 @@ func maxPool2Row(d []float32, a []int32, u, v []float32, base, w int32, cols arc
 	m.Permute(order).StoreSlicePart(d)
 	off.Add(cols).Add(archsimd.BroadcastInt32x8(base)).Permute(order).StoreSlicePart(a)
 }
+
+// sumSGDSIMD is sumSGD on the first len(w) &^ 7 values, 8 at a time: each lane sums its
+// parts in increasing order and takes the step with a rounded product before each add or
+// subtract, as the scalar loop does. It returns how many leading values it did.
+func sumSGDSIMD(w, v []float32, parts [][]float32, lr, momentum float32) int {
+	if !simdConv {
+		return 0
+	}
+	n := len(w) &^ 7
+	if n == 0 {
+		return 0
+	}
+	pw := unsafe.Pointer(unsafe.SliceData(w))
+	pv := unsafe.Pointer(unsafe.SliceData(v))
+	lrv, mv := archsimd.BroadcastFloat32x8(lr), archsimd.BroadcastFloat32x8(momentum)
+	for i := 0; i < n; i += 8 {
+		g := load8At(unsafe.Pointer(unsafe.SliceData(parts[0])), i)
+		for _, p := range parts[1:] {
+			g = g.Add(load8At(unsafe.Pointer(unsafe.SliceData(p)), i))
+		}
+		if momentum != 0 {
+			g = mv.Mul(load8At(pv, i)).Add(g)
+			store8At(pv, i, g)
+		}
+		store8At(pw, i, load8At(pw, i).Sub(lrv.Mul(g)))
+	}
+	archsimd.ClearAVXUpperBits()
+	return n
+}

@@ -34,3 +34,8 @@ func PassKinds(a *model.Arch) []string {
 	}
 	return out
 }
+
+// SumSGD is the engine's update from its chunk gradients (sumSGD).
+func SumSGD(w, v []float32, parts [][]float32, lr, momentum float32) {
+	sumSGD(w, v, parts, lr, momentum)
+}
