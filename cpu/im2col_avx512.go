@@ -51,13 +51,18 @@ func im2col512(col []float32, ld int, img []float32, s model.ConvShape, k0, k1 i
 //
 //	dIn[c, yy, xx] = Σ_{i: 0 ≤ yy−i < OH} Σ_{j: 0 ≤ xx−j < OW} dcol[(c·KH+i)·KW + j, (yy−i)·OW + xx−j]
 //
-// every input value written (a gather per input row, col2imValid of
-// im2col_avx512_amd64.s).
+// every input value written (a gather per input row: col2imNarrow of
+// im2col_avx512_amd64.s where an output row fits 8 lanes and an input row 16, else
+// col2imValid).
 func col2im512(dIn, dcol []float32, ld int, s model.ConvShape) {
 	oh, ow := s.OH(), s.OW()
 	k := s.C * s.KH * s.KW
 	if s.PadH != 0 || s.PadW != 0 || ld < oh*ow || len(dcol) < (k-1)*ld+oh*ow || len(dIn) < s.C*s.H*s.W {
 		panic(errSIMDSpan)
+	}
+	if ow <= 8 && s.W <= 16 { // lenet's second convolution: OW = 8, W = 12
+		col2imNarrow(&dIn[0], &dcol[0], &rotate16[0][0], ld, s.C, s.H, s.W, s.KH, s.KW, oh, ow)
+		return
 	}
 	// masks[q·KW + j]: the lanes l of columns xx = 16q + l that term j reads, 0 ≤ xx−j < OW.
 	var stack [128]uint16
@@ -82,6 +87,20 @@ func col2im512(dIn, dcol []float32, ld int, s model.ConvShape) {
 
 //go:noescape
 func im2colValid(col *float32, ld int, img *float32, k0, nk, h, w, kh, kw, oh, ow, whole, mode int)
+
+// rotate16[j] are the lane indices of VPERMPS that move lane l of a vector to lane l+j
+// (mod 16).
+var rotate16 = func() (r [16][16]uint32) {
+	for j := range 16 {
+		for l := range 16 {
+			r[j][l] = uint32((l - j) & 15)
+		}
+	}
+	return r
+}()
+
+//go:noescape
+func col2imNarrow(dIn, dcol *float32, rot *uint32, ld, c, h, w, kh, kw, oh, ow int)
 
 //go:noescape
 func col2imValid(dIn, dcol *float32, masks *uint16, ld, c, h, w, kh, kw, oh, ow int)

@@ -326,3 +326,109 @@ c2xnext:
 	JNZ c2cloop
 	VZEROUPPER
 	RET
+
+// func col2imNarrow(dIn, dcol *float32, rot *uint32, ld, c, h, w, kh, kw, oh, ow int)
+//
+// col2imValid's sum for rows of at most 8 outputs and 16 inputs (ow ≤ 8, w ≤ 16), with
+// one full (ow = 8) or masked 8-lane load per term: per input row (cc, yy) and offset j,
+// t_j = Σ_{i: 0 ≤ yy−i < oh} dcol[((cc·kh + i)·kw + j)·ld + (yy−i)·ow + 0…7] (i in order,
+// lanes ≥ ow zero), then dIn[cc, yy, 0…w−1] = Σ_j (t_j moved up by j lanes) in the order
+// of j: a permutation by rot[16·j …] (lane l from lane (l−j) mod 16, the zero lanes
+// ow…15 rotating into 0…j−1, since j ≤ w−ow ≤ 16−ow).
+//
+// Registers: DI &dIn[cc, yy, 0]; SI channel cc's first patch row; R8 4·ld; R9 4·kw·ld −
+// 4·ow; AX rot; BX yy; CX j; DX the address of term (i, j); R10 that of (iLo, j); R11 i
+// left; R13 scratch; Z0 the row's sums, Y1 t_j, Y2 a term, Z3 t_j moved, Z4 the
+// rotation; K1 the ow lanes of a term, K2 the w lanes of the row. ld+24(FP) becomes the
+// count of rows i of the input row.
+TEXT ·col2imNarrow(SB), NOSPLIT, $0-88
+	MOVQ dIn+0(FP), DI
+	MOVQ dcol+8(FP), SI
+	MOVQ rot+16(FP), AX
+	MOVQ ld+24(FP), R8
+	SHLQ $2, R8
+	MOVQ kw+64(FP), R9
+	IMULQ R8, R9
+	MOVQ ow+80(FP), R13
+	SHLQ $2, R13
+	SUBQ R13, R9
+	MOVQ ow+80(FP), CX
+	MOVL $1, R13
+	SHLL CX, R13
+	DECL R13
+	KMOVW R13, K1
+	MOVQ w+48(FP), CX
+	MOVL $1, R13
+	SHLL CX, R13
+	DECL R13
+	KMOVW R13, K2
+
+ncloop:
+	XORQ BX, BX
+
+nyloop:
+	// iLo = max(0, yy−oh+1), R13 = min(kh, yy+1)
+	MOVQ BX, R13
+	SUBQ oh+72(FP), R13
+	INCQ R13
+	XORQ R11, R11
+	TESTQ R13, R13
+	CMOVQGT R13, R11
+	MOVQ BX, R13
+	INCQ R13
+	CMPQ R13, kh+56(FP)
+	JLE nihi
+	MOVQ kh+56(FP), R13
+
+nihi:
+	// R10 = SI + iLo·(4·kw·ld) + (yy−iLo)·4·ow
+	MOVQ R11, R10
+	IMULQ kw+64(FP), R10
+	IMULQ R8, R10
+	ADDQ SI, R10
+	SUBQ R11, R13
+	MOVQ R13, ld+24(FP) // rows i
+	MOVQ BX, R13
+	SUBQ R11, R13
+	IMULQ ow+80(FP), R13
+	LEAQ (R10)(R13*4), R10
+	VPXORD Z0, Z0, Z0
+	XORQ CX, CX
+
+njloop:
+	MOVQ R10, DX
+	MOVQ ld+24(FP), R11
+	VPXORD Z1, Z1, Z1
+
+niloop:
+	VMOVUPS.Z (DX), K1, Y2
+	VADDPS Y2, Y1, Y1
+	ADDQ R9, DX
+	DECQ R11
+	JNZ niloop
+
+	MOVQ CX, R13
+	SHLQ $6, R13
+	VMOVDQU32 (AX)(R13*1), Z4
+	VPERMPS Z1, Z4, Z3
+	VADDPS Z3, Z0, Z0
+	ADDQ R8, R10 // term (iLo, j+1): the next patch row
+	INCQ CX
+	CMPQ CX, kw+64(FP)
+	JLT njloop
+
+	VMOVUPS Z0, K2, (DI)
+	MOVQ w+48(FP), R13
+	LEAQ (DI)(R13*4), DI
+	INCQ BX
+	CMPQ BX, h+40(FP)
+	JLT nyloop
+
+	MOVQ kh+56(FP), R13
+	IMULQ kw+64(FP), R13
+	IMULQ R8, R13
+	ADDQ R13, SI
+	DECQ c+32(FP)
+	JNZ ncloop
+	VZEROUPPER
+	RET
