@@ -37,7 +37,8 @@ func TestFusionPlan(t *testing.T) {
 // max-pool then a ReLU (values and argmax) and a ReLU then a max-pool (values), and its
 // backward is the two layers' backward passes in either order, for signed zeros, NaNs,
 // infinities, ties and negative windows, at pool shapes that take the SIMD blocks, their
-// tails and the scalar loop.
+// tails, the rows and columns no window covers, and the scalar loop. dIn starts as NaNs:
+// a backward pass that leaves a value unwritten fails.
 func TestFusedMaxPoolReLUKernelsEveryKernelPath(t *testing.T) {
 	pools := []model.PoolShape{
 		{N: 3, C: 2, H: 24, W: 24, Size: 2},
@@ -45,6 +46,9 @@ func TestFusedMaxPoolReLUKernelsEveryKernelPath(t *testing.T) {
 		{N: 2, C: 3, H: 8, W: 8, Size: 2},
 		{N: 1, C: 2, H: 4, W: 31, Size: 2},
 		{N: 2, C: 2, H: 3, W: 5, Size: 2},
+		{N: 1, C: 1, H: 5, W: 64, Size: 2}, // two blocks of 16 windows
+		{N: 2, C: 1, H: 3, W: 17, Size: 2}, // 8 windows: the second input vector unused
+		{N: 1, C: 2, H: 6, W: 19, Size: 2}, // 9 windows: two values in the second
 		{N: 1, C: 2, H: 7, W: 11, Size: 3},
 	}
 	src := rng.New(5)

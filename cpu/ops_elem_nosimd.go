@@ -16,3 +16,11 @@ func maxPool2SIMD(out []float32, argmax []int32, in []float32, s model.PoolShape
 }
 
 func sumSGDSIMD(w, v []float32, parts [][]float32, lr, momentum float32) int { return 0 }
+
+func maxPool2AVX512(out []float32, argmax []int32, in []float32, s model.PoolShape, relu bool) bool {
+	return false
+}
+
+func maxPoolReLU2AVX512(dIn, dOut, out []float32, argmax []int32, s model.PoolShape) bool {
+	return false
+}

@@ -35,6 +35,9 @@ func maxPoolForward(out []float32, argmax []int32, in []float32, s model.PoolSha
 	if len(argmax) != len(out) {
 		panic(errPoolLen)
 	}
+	if maxPool2AVX512(out, argmax, in, s, relu) {
+		return
+	}
 	oh, ow, k := s.OH(), s.OW(), s.Size
 	plane, oPlane := s.H*s.W, oh*ow
 	x0 := maxPool2SIMD(out, argmax, in, s, relu) // the columns before x0 of every row are done
@@ -118,11 +121,15 @@ func MaxPoolBackward(dIn, dOut []float32, argmax []int32, s model.PoolShape) {
 
 // maxPoolReLUBackward is the backward pass of maxPoolForward with relu set: dIn = 0
 // except dIn[argmax[j]] = dOut[j] where out[j] > 0 (false for ±0 and NaN), with out and
-// argmax from that forward pass. Shapes as MaxPoolBackward.
+// argmax from that forward pass. Shapes as MaxPoolBackward. With the 16-lane kernels on,
+// Size 2 takes one pass that writes every value of dIn once (ops_pool_avx512.go).
 func maxPoolReLUBackward(dIn, dOut, out []float32, argmax []int32, s model.PoolShape) {
 	checkPool(s, len(dIn), len(dOut))
 	if len(argmax) != len(dOut) || len(out) != len(dOut) {
 		panic(errPoolLen)
+	}
+	if maxPoolReLU2AVX512(dIn, dOut, out, argmax, s) {
+		return
 	}
 	clear(dIn)
 	argmax, out = argmax[:len(dOut)], out[:len(dOut)]
