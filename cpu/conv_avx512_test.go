@@ -70,6 +70,7 @@ func TestConv512GroupsAndBlocks(t *testing.T) {
 			Conv2DBackwardFilter(dW, dB, dOut, in, s)
 			ref.Conv2DBackwardFilter(dW64, dB64, dOut64, in64, s)
 			check("filter", dW, dW64, s.N*s.OH()*s.OW())
+			check("bias", dB, dB64, s.N*s.OH()*s.OW())
 		})
 	}
 }

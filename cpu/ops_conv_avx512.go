@@ -193,6 +193,43 @@ func convBackwardFilter512(dW, dOut, in []float32, s model.ConvShape) {
 	archsimd.ClearAVXUpperBits()
 }
 
+// convBiasGradSIMD computes Conv2DBackwardFilter's dB[o] = Σ_n Σ_p dOut[n, o, p] on the
+// AVX-512 path (reporting false, having written nothing, on the others): per o, four
+// accumulators of 16 lanes take the planes of every sample in order, 64 values at a time
+// (then 16, then the last 1…15), and are added as (0 + 1) + (2 + 3), then across lanes.
+// The scalar sums (sumf) took 30% of lenet-16-32's first weight gradient.
+func convBiasGradSIMD(dB, dOut []float32, s model.ConvShape) bool {
+	if !simdConv || !simd512 || s.N == 0 {
+		return false
+	}
+	p := s.OH() * s.OW()
+	for o := range s.OC {
+		var a0, a1, a2, a3 archsimd.Float32x16
+		for n := range s.N {
+			plane := dOut[(n*s.OC+o)*p : (n*s.OC+o+1)*p]
+			i := 0
+			for ; i+64 <= p; i += 64 {
+				a0 = a0.Add(archsimd.LoadFloat32x16Slice(plane[i : i+16]))
+				a1 = a1.Add(archsimd.LoadFloat32x16Slice(plane[i+16 : i+32]))
+				a2 = a2.Add(archsimd.LoadFloat32x16Slice(plane[i+32 : i+48]))
+				a3 = a3.Add(archsimd.LoadFloat32x16Slice(plane[i+48 : i+64]))
+			}
+			for ; i+16 <= p; i += 16 {
+				a0 = a0.Add(archsimd.LoadFloat32x16Slice(plane[i : i+16]))
+			}
+			if i < p {
+				a1 = a1.Add(archsimd.LoadFloat32x16SlicePart(plane[i:]))
+			}
+		}
+		t := a0.Add(a1).Add(a2.Add(a3))
+		h := t.GetLo().Add(t.GetHi())
+		q := h.GetLo().Add(h.GetHi())
+		dB[o] = (q.GetElem(0) + q.GetElem(1)) + (q.GetElem(2) + q.GetElem(3))
+	}
+	archsimd.ClearAVXUpperBits()
+	return true
+}
+
 // gatherPlanes copies g samples of nf planes of P values, src[n, f, p], into dst[f·ld +
 // n·P + p] (nf rows of ld ≥ g·P).
 func gatherPlanes(dst []float32, ld int, src []float32, nf, p, g int) {

@@ -174,12 +174,14 @@ func Conv2DBackwardFilter(dW, dB, dOut, in []float32, s model.ConvShape) {
 	checkPad(s)
 	oh, ow := s.OH(), s.OW()
 	inPlane, outPlane := s.H*s.W, oh*ow
-	for o := range s.OC {
-		var sum float32
-		for n := range s.N {
-			sum += sumf(dOut[(n*s.OC+o)*outPlane : (n*s.OC+o+1)*outPlane])
+	if !convBiasGradSIMD(dB, dOut, s) {
+		for o := range s.OC {
+			var sum float32
+			for n := range s.N {
+				sum += sumf(dOut[(n*s.OC+o)*outPlane : (n*s.OC+o+1)*outPlane])
+			}
+			dB[o] = sum
 		}
-		dB[o] = sum
 	}
 	if convBackwardFilterSIMD(dW, dOut, in, s) {
 		return

@@ -12,3 +12,5 @@ func convForwardSIMD(out, in, w, b []float32, s model.ConvShape) bool { return f
 func convBackwardDataSIMD(dIn, dOut, w []float32, s model.ConvShape) bool { return false }
 
 func convBackwardFilterSIMD(dW, dOut, in []float32, s model.ConvShape) bool { return false }
+
+func convBiasGradSIMD(dB, dOut []float32, s model.ConvShape) bool { return false }
