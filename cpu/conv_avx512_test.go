@@ -16,9 +16,10 @@ import (
 
 // TestConv512GroupsAndBlocks runs the three AVX-512 convolutions against the float64
 // reference on the shapes that take their less common paths, which the op suite's small
-// shapes do not reach: several sample groups in the weight gradient (dOut past
-// filterGroupLen), several blocks of patch rows (past patchBlockLen), products batched
-// over the samples (P < 64) with a last partial group, and padded shapes with groups.
+// shapes do not reach: a weight gradient summed sample by sample (P ≥ filterOwnTerms),
+// several blocks of patch rows (past patchBlockLen), products batched over the samples
+// (P < 64) with a last partial group, and padded shapes whose weight gradient takes
+// several gathered groups (patch matrices past filterGroupLen).
 func TestConv512GroupsAndBlocks(t *testing.T) {
 	if !HasAVX512() {
 		t.Skip("this CPU has no AVX-512: the kernels cannot run (reported by the kernel path tests)")

@@ -40,6 +40,12 @@ var simd512 = archsimd.X86.AVX512()
 // presets), so that its dot products run over as many terms as they can.
 const filterGroupLen = 1 << 18
 
+// filterOwnTerms is the plane size P from which the weight gradient of a valid
+// convolution sums each sample on its own (P terms per pass, dOut in place) rather than
+// gathering the planes of several samples into one matrix first (lenet's first
+// convolution, P = 576; its second, P = 64, sums 8 samples at a time).
+const filterOwnTerms = 256
+
 // patchBlockLen bounds, in float32 values (256 KiB, a quarter of a Zen 5 core's L2
 // cache), the block of patch rows of a valid convolution's weight gradient.
 const patchBlockLen = 1 << 16
@@ -161,6 +167,9 @@ func convBackwardFilter512(dW, dOut, in []float32, s model.ConvShape) {
 	var g, kb int
 	if valid(s) {
 		g = min(s.N, max(1, filterGroupLen/(s.OC*p)))
+		if p >= filterOwnTerms {
+			g = 1 // a sample's dOut is the matrix a, without a copy
+		}
 		kb = ceilDiv(k, ceilDiv(k*g*p, patchBlockLen)) // rows per block, blocks of nearly equal size
 	} else {
 		g, kb = min(s.N, max(1, filterGroupLen/(k*p))), k
