@@ -18,13 +18,16 @@ import (
 //
 // (K × g·P, rows g·P apart) with k = (c·KH + i)·KW + j < K = C·KH·KW and p = y·OW + x <
 // P = OH·OW, so that a row runs along p through whole output planes and then through the
-// group's samples: lenet-16-32's second convolution (P = 8·8) and conv3-16-32-32's third
-// (P = 2·2) are one product over a chunk's 8 samples, not 8 narrow ones.
+// group's samples: conv3-16-32-32's third convolution (P = 2·2) is one product over a
+// chunk's 8 samples, not 8 of 4 columns, and the weight gradient of lenet-16-32's second
+// (P = 8·8) one sum of 512 terms per weight. The group is one sample where its plane
+// fills the kernels' blocks (productGroup, filterOwnTerms).
 //
 //	forward  out[n, o, p]    = b[o] + Σ_k w[o, k]·col[k, n·P + p]           gemm512, then (OC, g·P) → (g, OC, P)
 //	data     dcol[k, n·P + p] = Σ_o w[o, k]·dOut[n, o, p]                  gemm512 with a = wᵀ
-//	         dIn[n, c, y+i−PadH, x+j−PadW] += dcol[k, n·P + p]             col2im
+//	         dIn[n, c, y+i−PadH, x+j−PadW] += dcol[k, n·P + p]             col2im512 (a gather per input row)
 //	filter   dW[o, k]       = Σ_n Σ_p dOut[n, o, p]·col[k, n·P + p]         dot512 over the g·P terms
+//	         dB[o]          = Σ_n Σ_p dOut[n, o, p]                          convBiasGradSIMD
 //
 // The input gradient thus costs the forward's multiply-adds, not those of a correlation over
 // the zero-padded dOut. Every output is summed in a fixed order that depends on the shape
