@@ -46,6 +46,7 @@ type Engine struct {
 // scratch is one goroutine's working memory for up to cap samples.
 type scratch struct {
 	acts   [][]float32 // acts[0] is the input, acts[i+1] the output of layer i (plan.newActs)
+	input  []float32   // where forward gathers the input when it is not one run of the dataset
 	dActs  [][]float32 // gradients with respect to acts, laid out as acts (the input's nil)
 	argmax [][]int32   // per layer, max- and min-pool only (min-pool: the argmin)
 	labels []int32
@@ -86,6 +87,7 @@ func New(cfg engine.Config) (*Engine, error) {
 
 func (e *Engine) newScratch(n int) *scratch {
 	s := &scratch{labels: make([]int32, n), acts: e.plan.newActs(n, false), dActs: e.plan.newActs(n, true)}
+	s.input = s.acts[0]
 	for i := range e.arch.Layers {
 		l := &e.arch.Layers[i]
 		var am []int32
@@ -280,19 +282,34 @@ func (e *Engine) parallel(n int, f func(i int)) {
 // forward computes the logits of the samples idx of data into s, then their loss, correct
 // flags (into e.loss/e.correct at offset) and, when training, the loss gradient s.dLog
 // scaled by scale. offset is the position of idx[0] in its batch (for the dropout mask).
-func (e *Engine) forward(s *scratch, data interface {
-	Image(int) []float32
-}, idx []int32, offset int, training bool, globalStep uint32, scale float32) {
+func (e *Engine) forward(s *scratch, data *engine.Dataset, idx []int32, offset int, training bool, globalStep uint32, scale float32) {
 	n := len(idx)
 	in := e.arch.Input.Len()
-	for j, k := range idx {
-		copy(s.acts[0][j*in:(j+1)*in], data.Image(int(k)))
+	if consecutive(idx) && in == data.H*data.W {
+		// The images are one run of the dataset: the first layer reads them there (no
+		// pass writes its input, newPlan), and so does the backward pass that follows.
+		s.acts[0] = data.Images[int(idx[0])*in : (int(idx[0])+n)*in]
+	} else {
+		s.acts[0] = s.input
+		for j, k := range idx {
+			copy(s.acts[0][j*in:(j+1)*in], data.Image(int(k)))
+		}
 	}
 	forwardLayers(e.plan, e.params, s.acts, s.argmax, n, dropoutMasks{on: training, seed: e.cfg.Seed, step: globalStep, sampleOffset: offset})
 	labels := e.labelsOf(idx, training, s.labels[:n])
 	k := e.arch.Classes
 	logits := s.acts[len(s.acts)-1][:n*k]
 	SoftmaxCrossEntropy(e.loss[offset:offset+n], s.dLog[:n*k], e.correct[offset:offset+n], logits, labels, n, k, scale)
+}
+
+// consecutive reports whether idx is k, k+1, k+2, … (one sample included).
+func consecutive(idx []int32) bool {
+	for j := 1; j < len(idx); j++ {
+		if idx[j] != idx[0]+int32(j) {
+			return false
+		}
+	}
+	return len(idx) > 0
 }
 
 func (e *Engine) labelsOf(idx []int32, training bool, out []int32) []int32 {

@@ -10,6 +10,7 @@ import (
 	"github.com/vkcnn/vkcnn/cpu"
 	"github.com/vkcnn/vkcnn/engine"
 	"github.com/vkcnn/vkcnn/internal/rng"
+	"github.com/vkcnn/vkcnn/model"
 )
 
 // TestSumSGDIsTheSumThenSGDUpdate: the engine's one-pass update from its chunk gradients
@@ -72,4 +73,38 @@ func TestTrainingStepIsGradientThenSGDUpdate(t *testing.T) {
 			assert.Equal(t, bits(w.Tensors[i].Data), bits(got.Tensors[i].Data), "step %d: %s", step, w.Tensors[i].Name)
 		}
 	}
+}
+
+// TestConsecutiveSamplesReadInPlace: a chunk of consecutive samples, which the engine
+// reads where they lie in the dataset instead of copying them, gives the bits of the same
+// images gathered from scattered places: the same loss, logits and gradient.
+func TestConsecutiveSamplesReadInPlace(t *testing.T) {
+	a, err := model.Parse("lenet-6-12")
+	require.NoError(t, err)
+	const n = 12
+	data := randomSet(n, a.Input, 6)
+	// spread: sample k of data at 2k+1, the even places holding other images.
+	spread := randomSet(2*n, a.Input, 7)
+	for k := range n {
+		copy(spread.Image(2*k+1), data.Image(k))
+		spread.Labels[2*k+1] = data.Labels[k]
+	}
+	before := slices.Clone(data.Images)
+	grad := func(d *engine.Dataset, idx []int32) engine.StepState {
+		e, err := cpu.New(engine.Config{Arch: a, Batch: len(idx), Momentum: 0.9, Seed: 4, Train: d, Test: d})
+		require.NoError(t, err)
+		require.NoError(t, e.SetParams(a.InitParams(2)))
+		st, err := e.Gradient(idx, 0)
+		require.NoError(t, err)
+		return st
+	}
+	// 10 samples: a chunk of 8 and one of 2, both consecutive.
+	got := grad(data, []int32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10})
+	want := grad(spread, []int32{3, 5, 7, 9, 11, 13, 15, 17, 19, 21})
+	assert.Equal(t, want.Loss, got.Loss)
+	assert.Equal(t, bits(want.Logits), bits(got.Logits))
+	for i, g := range want.Grad.Tensors {
+		assert.Equal(t, bits(g.Data), bits(got.Grad.Tensors[i].Data), g.Name)
+	}
+	assert.Equal(t, bits(before), bits(data.Images), "the dataset is not written")
 }

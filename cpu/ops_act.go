@@ -83,10 +83,13 @@ func DropoutBackward(dIn, dOut []float32, d model.DropoutParams) {
 	dropout(dIn[:len(dOut)], dOut, d)
 }
 
-// dropout is the mask of both directions: dst[i] = src[i]·Scale if kept, else 0.
+// dropout is the mask of both directions: dst[i] = src[i]·Scale if kept, else 0. The bits
+// rng.DropoutBits(Seed, Step, j) = Hash32(j ^ Hash32(Step ^ Hash32(Seed))) are computed
+// with the inner hashes, the same for every element, taken once.
 func dropout(dst, src []float32, d model.DropoutParams) {
+	key := rng.Hash32(d.Step ^ rng.Hash32(d.Seed))
 	for i, v := range src {
-		if rng.DropoutBits(d.Seed, d.Step, d.Offset+uint32(i)) >= d.Threshold {
+		if rng.Hash32((d.Offset+uint32(i))^key) >= d.Threshold {
 			dst[i] = v * d.Scale
 		} else {
 			dst[i] = 0
