@@ -146,7 +146,7 @@ func cpuTime() time.Duration {
 
 // cpuClock measures the CPU time of a benchmark's loop: on a machine shared with other
 // work the wall-clock ns/op grows with the time the process waits for a core, the CPU
-// time does not. start returns what stop reports against.
+// time does not (it still grows with contention for caches and a shared core).
 type cpuClock struct{ t0 time.Duration }
 
 // startCPU starts a cpuClock.
