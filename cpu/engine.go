@@ -38,8 +38,9 @@ type Engine struct {
 	pool    sync.Pool // *scratch
 	// chunkGrads[c] holds chunk c's gradient (only used when a step has several chunks).
 	chunkGrads []*model.Params
-	parts      [][]float32 // one tensor of every chunk, for sumSGD
-	loss       []float32   // per sample of a step, or of the test set
+	partsOf    [][][]float32 // partsOf[t][c]: tensor t of chunk c's gradient, for update
+	blocks     [][3]int      // update's blocks: tensor, first and end value
+	loss       []float32     // per sample of a step, or of the test set
 	correct    []int32
 }
 
@@ -177,14 +178,7 @@ func stopped(stop <-chan struct{}) bool {
 // step runs forward, backward and the update for one batch and returns its mean loss and
 // the number of samples classified right.
 func (e *Engine) step(batch []int32, lr float32, globalStep uint32) (float32, int) {
-	parts := e.chunkGradients(batch, globalStep, nil)
-	for t := range e.params.Tensors {
-		e.parts = e.parts[:0]
-		for _, p := range parts {
-			e.parts = append(e.parts, p.Tensors[t].Data)
-		}
-		sumSGD(e.params.Tensors[t].Data, e.vel.Tensors[t].Data, e.parts, lr, e.cfg.Momentum)
-	}
+	e.update(e.chunkGradients(batch, globalStep, nil), lr)
 	return e.sumLoss(len(batch))
 }
 

@@ -15,29 +15,30 @@ import (
 
 // TestSumSGDIsTheSumThenSGDUpdate: the engine's one-pass update from its chunk gradients
 // gives, on every kernel path, the bits of summing the chunks in order into one gradient
-// and calling SGDUpdate, with and without momentum, for 1, 2 and 8 chunks and lengths that
-// leave a tail to the scalar loop.
+// and calling SGDUpdate, with and without momentum, for 1, 2 and 8 chunks, lengths that
+// leave a tail to the scalar loop, and a block that starts inside the gradients (off).
 func TestSumSGDIsTheSumThenSGDUpdate(t *testing.T) {
 	src := rng.New(8)
 	forEachPath(t, func(t *testing.T) {
 		for _, n := range []int{1, 7, 8, 37, 1000} {
 			for _, chunks := range []int{1, 2, 8} {
 				for _, mom := range []float32{0, 0.9} {
+					const off = 5
 					parts := make([][]float32, chunks)
 					for c := range parts {
-						parts[c] = wideSlice(src, n)
+						parts[c] = wideSlice(src, off+n+3)
 					}
 					w0, v0 := wideSlice(src, n), wideSlice(src, n)
-					g := slices.Clone(parts[0])
+					g := slices.Clone(parts[0][off : off+n])
 					for _, p := range parts[1:] {
-						for i, x := range p {
+						for i, x := range p[off : off+n] {
 							g[i] += x
 						}
 					}
 					wantW, wantV := slices.Clone(w0), slices.Clone(v0)
 					cpu.SGDUpdate(wantW, wantV, g, 0.037, mom)
 					w, v := slices.Clone(w0), slices.Clone(v0)
-					cpu.SumSGD(w, v, parts, 0.037, mom)
+					cpu.SumSGD(w, v, parts, off, 0.037, mom)
 					assert.Equal(t, bits(wantW), bits(w), "w: %d values, %d chunks, momentum %g", n, chunks, mom)
 					assert.Equal(t, bits(wantV), bits(v), "v: %d values, %d chunks, momentum %g", n, chunks, mom)
 				}
@@ -48,11 +49,12 @@ func TestSumSGDIsTheSumThenSGDUpdate(t *testing.T) {
 
 // TestTrainingStepIsGradientThenSGDUpdate: a training step of 20 samples (three chunks)
 // moves the weights exactly as SGDUpdate does with the gradient Gradient reports for the
-// same samples, with momentum, on a second step too (the momentum buffer of the first).
+// same samples, with momentum, on a second step too (the momentum buffer of the first),
+// on a network whose conv2.weight spans several of the update's blocks.
 func TestTrainingStepIsGradientThenSGDUpdate(t *testing.T) {
 	const n = 20
-	e, a := newEngine(t, "lenet-6-12", n, n)
-	ref, _ := newEngine(t, "lenet-6-12", n, n)
+	e, a := newEngine(t, "lenet-16-32", n, n)
+	ref, _ := newEngine(t, "lenet-16-32", n, n)
 	order := make([]int32, n)
 	for i := range order {
 		order[i] = int32(n - 1 - i)

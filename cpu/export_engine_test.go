@@ -35,7 +35,8 @@ func PassKinds(a *model.Arch) []string {
 	return out
 }
 
-// SumSGD is the engine's update from its chunk gradients (sumSGD).
-func SumSGD(w, v []float32, parts [][]float32, lr, momentum float32) {
-	sumSGD(w, v, parts, lr, momentum)
+// SumSGD is the engine's update of w and v from values off… of its chunk gradients parts
+// (sumSGD).
+func SumSGD(w, v []float32, parts [][]float32, off int, lr, momentum float32) {
+	sumSGD(w, v, parts, off, lr, momentum)
 }

@@ -15,7 +15,9 @@ func maxPool2SIMD(out []float32, argmax []int32, in []float32, s model.PoolShape
 	return 0
 }
 
-func sumSGDSIMD(w, v []float32, parts [][]float32, lr, momentum float32) int { return 0 }
+func sumSGDSIMD(w, v []float32, parts [][]float32, off int, lr, momentum float32) int {
+	return 0
+}
 
 func maxPool2AVX512(out []float32, argmax []int32, in []float32, s model.PoolShape, relu bool) bool {
 	return false

@@ -134,7 +134,7 @@ func maxPool2Row(d []float32, a []int32, u, v []float32, base, w int32, cols arc
 // sumSGDSIMD is sumSGD on the first len(w) &^ 7 values, 8 at a time: each lane sums its
 // parts in increasing order and takes the step with a rounded product before each add or
 // subtract, as the scalar loop does. It returns how many leading values it did.
-func sumSGDSIMD(w, v []float32, parts [][]float32, lr, momentum float32) int {
+func sumSGDSIMD(w, v []float32, parts [][]float32, off int, lr, momentum float32) int {
 	if !simdConv {
 		return 0
 	}
@@ -146,9 +146,9 @@ func sumSGDSIMD(w, v []float32, parts [][]float32, lr, momentum float32) int {
 	pv := unsafe.Pointer(unsafe.SliceData(v))
 	lrv, mv := archsimd.BroadcastFloat32x8(lr), archsimd.BroadcastFloat32x8(momentum)
 	for i := 0; i < n; i += 8 {
-		g := load8At(unsafe.Pointer(unsafe.SliceData(parts[0])), i)
+		g := load8At(unsafe.Pointer(unsafe.SliceData(parts[0])), off+i)
 		for _, p := range parts[1:] {
-			g = g.Add(load8At(unsafe.Pointer(unsafe.SliceData(p)), i))
+			g = g.Add(load8At(unsafe.Pointer(unsafe.SliceData(p)), off+i))
 		}
 		if momentum != 0 {
 			g = mv.Mul(load8At(pv, i)).Add(g)
