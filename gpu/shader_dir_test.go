@@ -72,7 +72,7 @@ func TestShaderDir(t *testing.T) {
 			require.NoError(t, os.Mkdir(filepath.Join(dir, "sgd_update.spv"), 0o755))
 			return dir
 		},
-			": read DIR/sgd_update.spv: is a directory"},
+			": DIR/sgd_update.spv is a directory, not a SPIR-V file"},
 		{"another shader's interface", func(dir string) string { write(t, dir, "sgd_update.spv", embedded(t, "relu_forward")); return dir },
 			": DIR/sgd_update.spv has another interface than the embedded sgd_update.spv (2 bindings, push constants [uint32 at byte 0] against 5 bindings, "},
 	} {

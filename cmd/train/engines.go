@@ -23,6 +23,11 @@ const shaderDirEnv = "VKCNN_SHADER_DIR"
 func (c *config) openEngine(cfg engine.Config, stderr io.Writer) (engine.Engine, error) {
 	switch c.device {
 	case "cpu":
+		if dir := os.Getenv(shaderDirEnv); dir != "" {
+			// Not an error (the variable may be left exported from a GPU session), but
+			// the user must not believe the run tested their shaders.
+			fmt.Fprintf(stderr, "train: %s=%s is ignored: -device cpu runs no shaders\n", shaderDirEnv, dir)
+		}
 		return cpu.New(cfg)
 	case "gpu":
 		e, err := openGPU(cfg, c.gpu, true)

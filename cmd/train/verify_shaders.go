@@ -13,6 +13,11 @@ import (
 // that nobody trains on stray shaders without being told, and returns them, shader name →
 // file, for -json (nil when there are none).
 func noteShaderOverrides(eng engine.Engine, stderr io.Writer) map[string]string {
+	if u, ok := eng.(interface{ UnusedShaderFiles() []string }); ok {
+		for _, path := range u.UnusedShaderFiles() {
+			fmt.Fprintf(stderr, "train: VKCNN_SHADER_DIR: %s is not used: the %s engine runs no such shader for %s\n", showPath(path), eng.Name(), eng.Config().Arch.Name)
+		}
+	}
 	o, ok := eng.(interface{ ShaderOverrides() map[string]string })
 	if !ok {
 		return nil
