@@ -1,6 +1,7 @@
 package cpu_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,7 +39,8 @@ func TestFusionPlan(t *testing.T) {
 // backward is the two layers' backward passes in either order, for signed zeros, NaNs,
 // infinities, ties and negative windows, at pool shapes that take the SIMD blocks, their
 // tails, the rows and columns no window covers, and the scalar loop. dIn starts as NaNs:
-// a backward pass that leaves a value unwritten fails.
+// a backward pass that leaves a value unwritten fails; one that writes past an output's
+// end changes the guard values there.
 func TestFusedMaxPoolReLUKernelsEveryKernelPath(t *testing.T) {
 	pools := []model.PoolShape{
 		{N: 3, C: 2, H: 24, W: 24, Size: 2},
@@ -49,14 +51,23 @@ func TestFusedMaxPoolReLUKernelsEveryKernelPath(t *testing.T) {
 		{N: 1, C: 1, H: 5, W: 64, Size: 2}, // two blocks of 16 windows
 		{N: 2, C: 1, H: 3, W: 17, Size: 2}, // 8 windows: the second input vector unused
 		{N: 1, C: 2, H: 6, W: 19, Size: 2}, // 9 windows: two values in the second
+		{N: 2, C: 3, H: 13, W: 8, Size: 2}, // 8 wide: 4 output rows at a time, then 2 alone
+		{N: 1, C: 2, H: 15, W: 8, Size: 2}, // then 3 alone
 		{N: 1, C: 2, H: 7, W: 11, Size: 3},
 	}
 	src := rng.New(5)
+	const guard = 64 // values past the end of each output, which must stay as they were
 	forEachPath(t, func(t *testing.T) {
 		for _, s := range pools {
 			x, dOut := drawSpecial(src, s.InLen()), drawSpecial(src, s.OutLen())
-			got, arg := nanSlice(s.OutLen()), make([]int32, s.OutLen())
+			gotG, argG := nanSlice(s.OutLen()+guard), make([]int32, s.OutLen()+guard)
+			for i := range argG {
+				argG[i] = -7
+			}
+			got, arg := gotG[:s.OutLen()], argG[:s.OutLen()]
 			cpu.MaxPoolReLUForward(got, arg, x, s)
+			require.Equal(t, bits(nanSlice(guard)), bits(gotG[s.OutLen():]), "forward wrote past out %+v", s)
+			require.Equal(t, slices.Repeat([]int32{-7}, guard), argG[s.OutLen():], "forward wrote past argmax %+v", s)
 
 			// max-pool, then ReLU: the same argmax and values.
 			pooled, pArg, poolRelu := make([]float32, s.OutLen()), make([]int32, s.OutLen()), make([]float32, s.OutLen())
@@ -70,8 +81,10 @@ func TestFusedMaxPoolReLUKernelsEveryKernelPath(t *testing.T) {
 			cpu.MaxPoolForward(reluPool, rArg, relu, s)
 			require.Equal(t, bits(reluPool), bits(got), "maxpool(relu) %+v", s)
 
-			dIn := nanSlice(s.InLen())
+			dInG := nanSlice(s.InLen() + guard)
+			dIn := dInG[:s.InLen()]
 			cpu.MaxPoolReLUBackward(dIn, dOut, got, arg, s)
+			require.Equal(t, bits(nanSlice(guard)), bits(dInG[s.InLen():]), "backward wrote past dIn %+v", s)
 			// ReLU's backward on the pooled values, then the max-pool's.
 			dPool, want := make([]float32, s.OutLen()), nanSlice(s.InLen())
 			cpu.ReLUBackward(dPool, dOut, poolRelu)
