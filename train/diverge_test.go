@@ -60,7 +60,7 @@ func TestDivergenceWithinAnEpoch(t *testing.T) {
 	assert.Empty(t, stats)
 	assert.Equal(t, 104, d.Step, "the first check after 2 exploded steps, at a multiple of 5")
 	assert.Equal(t, 50, d.Window)
-	assert.EqualError(t, err, "diverged: epoch 1's mean train loss over steps 55–104 is 102.1, over 23 (10× the smallest of its first steps' losses, and 3·ln(classes)); try a lower -lr0")
+	assert.EqualError(t, err, "diverged: epoch 1's mean train loss over steps 56–105 is 102.1, over 23 (10× the smallest of its first steps' losses, and 3·ln(classes)); try a lower -lr0")
 	assert.Equal(t, [2]int{100, 105}, c.ranges[len(c.ranges)-1], "nothing past the check was run")
 
 	cc := &lossCurve{fakeEngine: fakeEngine{cfg: fakeConfig(nil, 400, 1)}, curve: explode, chunk: 16}
@@ -68,7 +68,7 @@ func TestDivergenceWithinAnEpoch(t *testing.T) {
 	require.True(t, errors.As(err, &d), "%v", err)
 	assert.Equal(t, 127, d.Step, "checks every 64 steps: 50 rounded up to chunks of 16")
 	assert.Equal(t, [][2]int{{0, 64}, {64, 128}}, cc.ranges)
-	assert.Contains(t, err.Error(), "over steps 78–127 is 561, over 23")
+	assert.Contains(t, err.Error(), "over steps 79–128 is 561, over 23")
 }
 
 // TestNoisyLossDoesNotStop: single steps far over the limit (every 10th loss at 100, the

@@ -92,7 +92,7 @@ func TestRunStopsOnInfiniteLoss(t *testing.T) {
 	var d *DivergedError
 	require.True(t, errors.As(err, &d), "%v", err)
 	assert.Equal(t, 1, d.Step)
-	assert.Contains(t, err.Error(), "loss became +Inf at step 1 (epoch 1")
+	assert.Contains(t, err.Error(), "loss became +Inf at step 2 (epoch 1")
 
 	for _, bad := range []float64{math.NaN(), math.Inf(1)} {
 		f = &scriptedEngine{fakeEngine: fakeEngine{cfg: fakeConfig(nil, 10, 4), losses: [][]float32{{1, 1, 1}, {1, 1, 1}}}, evalLoss: []float64{0.4, bad}}

@@ -169,7 +169,7 @@ func TestRunStopsOnNaNNamingTheStep(t *testing.T) {
 	assert.Equal(t, 2, d.Epoch)
 	assert.Equal(t, 1, saves, "the diverged epoch is not saved")
 	assert.Len(t, stats, 1)
-	assert.Contains(t, err.Error(), "loss became NaN at step 4 (epoch 2")
+	assert.Contains(t, err.Error(), "loss became NaN at step 5 (epoch 2")
 	assert.Contains(t, err.Error(), "try a lower -lr0; last.safetensors still holds the last good epoch")
 }
 

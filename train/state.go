@@ -124,7 +124,10 @@ func (e *StoppedError) Error() string {
 // over ExplodedLimit (Limit > 0), or a parameter that is no longer finite (Param not
 // empty).
 type DivergedError struct {
-	Epoch, Step int // Step is the global step (0-based)
+	// Step is the global step (0-based); the message counts steps from 1, as the run's
+	// other lines do (-metrics step lines, "stopped … after step N", -resume's "at step N"),
+	// so that "step 50" is the 50th step everywhere.
+	Epoch, Step int
 	LR          float64
 	Loss        float32
 	Limit       float64 // the mean loss Loss is over this limit
@@ -140,11 +143,11 @@ func (e *DivergedError) Error() string {
 		msg = fmt.Sprintf("parameter %s became %v in epoch %d (lr %.4g at its last step); try a lower -lr0 or -lr1", e.Param, e.Loss, e.Epoch, e.LR)
 	case e.Limit > 0 && e.Window > 0:
 		msg = fmt.Sprintf("diverged: epoch %d's mean train loss over steps %d–%d is %.4g, over %.4g (10× the smallest of its first steps' losses, and 3·ln(classes)); try a lower -lr0",
-			e.Epoch, e.Step-e.Window+1, e.Step, e.Loss, e.Limit)
+			e.Epoch, e.Step-e.Window+2, e.Step+1, e.Loss, e.Limit)
 	case e.Limit > 0:
 		msg = fmt.Sprintf("diverged: epoch %d's mean train loss %.4g is over %.4g (10× the smallest of its first steps' losses, and 3·ln(classes)); try a lower -lr0", e.Epoch, e.Loss, e.Limit)
 	default:
-		msg = fmt.Sprintf("loss became %v at step %d (epoch %d, lr %.4g); try a lower -lr0", e.Loss, e.Step, e.Epoch, e.LR)
+		msg = fmt.Sprintf("loss became %v at step %d (epoch %d, lr %.4g); try a lower -lr0", e.Loss, e.Step+1, e.Epoch, e.LR)
 	}
 	if e.Saved != "" {
 		msg += "; " + e.Saved + " still holds the last good epoch"

@@ -51,7 +51,7 @@ var DefaultVerifyTol = struct {
 
 // VerifyError is a checked step on which the two engines disagree.
 type VerifyError struct {
-	Step   int    // global step
+	Step   int    // global step, 0-based (the message counts from 1, as DivergedError's)
 	Tensor string // "loss", "update of " a parameter, or "momentum of " one
 	// Diff is |L_run − L_ref| for the loss, the relative difference ‖x_run − x_ref‖/‖x_ref‖
 	// for a tensor, over Allowed; At is the tensor's value that differs most, Got and Want
@@ -65,10 +65,10 @@ type VerifyError struct {
 func (e *VerifyError) Error() string {
 	if e.Tensor == "loss" {
 		return fmt.Sprintf("verify: step %d: the loss is %.9g on %s and %.9g on %s: |diff| %.3g > %.3g allowed; the %s engine computed a wrong result",
-			e.Step, e.Got, e.Run, e.Want, e.Ref, e.Diff, e.Allowed, e.Run)
+			e.Step+1, e.Got, e.Run, e.Want, e.Ref, e.Diff, e.Allowed, e.Run)
 	}
 	return fmt.Sprintf("verify: step %d: %s differs by %.3g (relative, over the tensor) > %.3g allowed between %s and %s; most at [%d]: %.9g against %.9g; the %s engine computed a wrong result",
-		e.Step, e.Tensor, e.Diff, e.Allowed, e.Run, e.Ref, e.At, e.Got, e.Want, e.Run)
+		e.Step+1, e.Tensor, e.Diff, e.Allowed, e.Run, e.Ref, e.At, e.Got, e.Want, e.Run)
 }
 
 // check makes sure v can verify runs of e.
@@ -110,14 +110,14 @@ func (v *Verify) step(e engine.Engine, ep engine.Epoch) (engine.EpochResult, err
 	step := ep.FirstStep + ep.From
 	got, err := e.TrainEpoch(ep, nil)
 	if err != nil {
-		return engine.EpochResult{}, fmt.Errorf("step %d: %w", step, err)
+		return engine.EpochResult{}, fmt.Errorf("step %d: %w", step+1, err)
 	}
 	want, err := v.Ref.TrainEpoch(ep, nil)
 	if err != nil {
 		return engine.EpochResult{}, fmt.Errorf("verify: %w", err)
 	}
 	if len(got.StepLoss) != 1 || len(want.StepLoss) != 1 {
-		return engine.EpochResult{}, fmt.Errorf("verify: step %d: %d and %d losses for one step", step, len(got.StepLoss), len(want.StepLoss))
+		return engine.EpochResult{}, fmt.Errorf("verify: step %d: %d and %d losses for one step", step+1, len(got.StepLoss), len(want.StepLoss))
 	}
 	fail := &VerifyError{Step: step, Run: e.Name(), Ref: v.Ref.Name()}
 	gl, wl := got.StepLoss[0], want.StepLoss[0]

@@ -79,7 +79,7 @@ func TestVerifyChecksEveryNthStep(t *testing.T) {
 	assert.Equal(t, 4, ve.Step)
 	assert.Equal(t, "update of conv1.weight", ve.Tensor)
 	assert.InDelta(t, 0.05, ve.Diff, 1e-4, "the update is 5%% off")
-	assert.Regexp(t, `^verify: step 4: update of conv1.weight differs by 0.05 \(relative, over the tensor\) > 0.02 allowed between cpu and cpu; most at \[\d+\]: \S+ against \S+; the cpu engine computed a wrong result$`, err.Error())
+	assert.Regexp(t, `^verify: step 5: update of conv1.weight differs by 0.05 \(relative, over the tensor\) > 0.02 allowed between cpu and cpu; most at \[\d+\]: \S+ against \S+; the cpu engine computed a wrong result$`, err.Error())
 	o.Verify = &train.Verify{Every: 5, Ref: newCPU(t)}
 	_, _, err = train.Run(&lrOff{Engine: newCPU(t), by: 1.01}, o, nil)
 	require.NoError(t, err, "1% off is within the tolerance of 2%")
@@ -87,5 +87,5 @@ func TestVerifyChecksEveryNthStep(t *testing.T) {
 	o.Verify = &train.Verify{Every: 5, Ref: newCPU(t)}
 	_, _, err = train.Run(&lossOff{Engine: newCPU(t), by: 1e-4}, o, nil)
 	require.True(t, errors.As(err, &ve), "%v", err)
-	assert.Regexp(t, `^verify: step 4: the loss is \S+ on cpu and \S+ on cpu: \|diff\| \S+ > \S+ allowed; the cpu engine computed a wrong result$`, err.Error())
+	assert.Regexp(t, `^verify: step 5: the loss is \S+ on cpu and \S+ on cpu: \|diff\| \S+ > \S+ allowed; the cpu engine computed a wrong result$`, err.Error())
 }

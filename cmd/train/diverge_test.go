@@ -27,7 +27,7 @@ func TestExplodingRunStopsUnsaved(t *testing.T) {
 }
 
 // TestNaNStopsBothEngines: with -lr0 1e30, the second convolution's sums meet +Inf and
-// −Inf and give NaN at step 1. The CPU engine's ReLU passes the NaN on to the loss; the
+// −Inf and give NaN at the second step. The CPU engine's ReLU passes the NaN on to the loss; the
 // GPU's ReLU used to turn it into 0 (`v > 0 ? v : 0`), and the GPU engine trained on to a
 // finite loss of 5e28 where the CPU engine stopped. Both now stop with the same line.
 func TestNaNStopsBothEngines(t *testing.T) {
@@ -37,7 +37,7 @@ func TestNaNStopsBothEngines(t *testing.T) {
 		code, _, stderr := runTrain(t, "-data", realData, "-device", device, "-limit", "640", "-epochs", "2",
 			"-arch", "conv5x5x6,relu,maxpool2,conv5x5x12,relu,dense10", "-lr0", "1e30")
 		assert.Equal(t, 1, code, device)
-		assertOneLine(t, stderr, "train: loss became NaN at step 1 (epoch 1, lr 1.833e+28); try a lower -lr0\n")
+		assertOneLine(t, stderr, "train: loss became NaN at step 2 (epoch 1, lr 1.833e+28); try a lower -lr0\n")
 	}
 }
 
@@ -51,7 +51,7 @@ func TestExplosionStopsWithinTheEpoch(t *testing.T) {
 	for _, c := range []struct {
 		device string
 		last   int
-	}{{"cpu", 49}, {"gpu", 53}} {
+	}{{"cpu", 50}, {"gpu", 54}} {
 		t.Run(c.device, func(t *testing.T) {
 			if c.device == "gpu" {
 				needGPU(t)

@@ -76,7 +76,7 @@ func TestVerifyEveryCatchesABrokenShader(t *testing.T) {
 	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
 	require.Len(t, lines, 2, stderr)
 	assert.Equal(t, "train: VKCNN_SHADER_DIR: the gpu engine runs "+name+" from "+filepath.Join(broken, name+".spv")+", not the built-in shader", lines[0])
-	assert.Regexp(t, `^train: verify: step 6: update of fc1\.weight differs by \S+ \(relative, over the tensor\) > 0\.02 allowed between gpu and cpu; most at \[\d+\]: \S+ against \S+; the gpu engine computed a wrong result$`, lines[1])
+	assert.Regexp(t, `^train: verify: step 7: update of fc1\.weight differs by \S+ \(relative, over the tensor\) > 0\.02 allowed between gpu and cpu; most at \[\d+\]: \S+ against \S+; the gpu engine computed a wrong result$`, lines[1])
 }
 
 // compileShader compiles shaders/NAME.comp, changed by edit, into dir/NAME.spv with glslc
