@@ -2,6 +2,7 @@ package train
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -93,4 +94,27 @@ func TestDivergenceChecksStayOnTheirStepsWithVerify(t *testing.T) {
 	assert.Equal(t, 50, d.Window)
 	assert.Contains(t, err.Error(), "over steps 79–128 is 561, over 23")
 	assert.NotEmpty(t, ref.ranges, "the verified steps ran on the reference")
+}
+
+// TestDivergenceWithinAnEpochNamesTheSave: a run that diverges within its second epoch
+// says that the checkpoint of its first still holds the last good epoch (Saved), as the
+// epoch's end check does.
+func TestDivergenceWithinAnEpochNamesTheSave(t *testing.T) {
+	c := &lossCurve{fakeEngine: fakeEngine{cfg: fakeConfig(nil, 400, 1)}, curve: func(s int) float32 {
+		if s < 500 {
+			return 2.3
+		}
+		return 1000
+	}}
+	saves := 0
+	opts := Options{Epochs: 2, LR0: 0.1, LR1: 0.01, Save: "x.safetensors",
+		SaveFunc: func(string, *model.Arch, *model.Params, *State) error { saves++; return nil }}
+	_, _, err := Run(c, opts, nil)
+	var d *DivergedError
+	require.True(t, errors.As(err, &d), "%v", err)
+	assert.Equal(t, 1, saves, "the first epoch was saved, the second not")
+	assert.Equal(t, 50, d.Window, "stopped within the epoch")
+	assert.Equal(t, "x.safetensors", d.Saved)
+	assert.Contains(t, err.Error(), "epoch 2's mean train loss over steps 456–505 is 102.1, over 23")
+	assert.True(t, strings.HasSuffix(err.Error(), "; x.safetensors still holds the last good epoch"), err.Error())
 }
