@@ -62,8 +62,10 @@ type Reporter interface {
 // epoch, after the epoch's steps and before its evaluation, with the epoch (1-based), the
 // global index of its first step (0-based), and every step's mean batch loss (computed
 // before that step's update) and learning rate. The slices are Run's: copy to keep them.
-// Steps is not called for an epoch whose loss became NaN or infinite. In an epoch that a
-// resumed run starts in its middle, they cover the steps from where it resumed.
+// An epoch that ends early is reported up to where it ended: stopped (Options.Stop), or
+// diverged (with the finite losses before a NaN or infinite one), so that the curve of a
+// diverged run shows how it came to that. In an epoch that a resumed run starts in its
+// middle, they cover the steps from where it resumed.
 type StepReporter interface {
 	Steps(epoch, firstStep int, loss, lr []float32)
 }
@@ -184,14 +186,16 @@ func (rn *runner) run() ([]EpochStats, engine.EvalResult, error) {
 		}
 		from := st.Step
 		losses, verified, verifySecs, err := rn.epoch(engine.Epoch{Order: order, LR: lrs, FirstStep: first})
+		// The steps run are reported also when the epoch ends early, diverged or stopped:
+		// the curve up to a divergence is what shows how it came.
+		if sr, ok := rn.r.(StepReporter); ok && len(losses) > 0 {
+			sr.Steps(ep+1, first+from, losses, lrs[from:])
+		}
 		if err != nil {
 			return stats, engine.EvalResult{}, err
 		}
 		if st.Step < rn.perEpoch {
 			return stats, ev, rn.stop()
-		}
-		if sr, ok := rn.r.(StepReporter); ok {
-			sr.Steps(ep+1, first+from, losses, lrs[from:])
 		}
 		var s EpochStats
 		if s, ev, err = rn.endEpoch(ep, lrs[len(lrs)-1]); err != nil {
@@ -219,7 +223,8 @@ func (rn *runner) run() ([]EpochStats, engine.EvalResult, error) {
 
 // epoch runs the steps of the epoch from st.Step on, in segments that end where Verify
 // checks a step or where the engine stopped, and accumulates the epoch's statistics in st;
-// st.Step is where it got to. It returns the losses of the steps it ran.
+// st.Step is where it got to. It returns the losses of the steps it ran, also with a
+// *DivergedError (the finite losses before it).
 func (rn *runner) epoch(ep engine.Epoch) (losses []float32, verified int, verifySecs float64, err error) {
 	st, n, b := &rn.st, rn.cfg.Train.N, rn.cfg.Batch
 	ep.Stop = rn.opts.Stop
@@ -269,7 +274,8 @@ func (rn *runner) epoch(ep engine.Epoch) (losses []float32, verified int, verify
 		for i, l := range res.StepLoss {
 			s := from + i
 			if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
-				return nil, 0, 0, &DivergedError{Epoch: st.Epoch + 1, Step: ep.FirstStep + s, LR: float64(ep.LR[s]), Loss: l, Saved: rn.saved}
+				// the finite losses before it, for the step reporter
+				return append(losses, res.StepLoss[:i]...), 0, 0, &DivergedError{Epoch: st.Epoch + 1, Step: ep.FirstStep + s, LR: float64(ep.LR[s]), Loss: l, Saved: rn.saved}
 			}
 			st.LossSum += float64(l) * float64(min(b, n-s*b))
 			if ep.FirstStep+s < min(FirstSteps, rn.perEpoch) && len(st.FirstLosses) == ep.FirstStep+s {
@@ -281,7 +287,7 @@ func (rn *runner) epoch(ep engine.Epoch) (losses []float32, verified int, verify
 		losses = append(losses, res.StepLoss...)
 		if window > 0 && st.Step%every == 0 && st.Step < rn.perEpoch && len(losses) >= window {
 			if err := rn.exploded(losses[len(losses)-window:], ep); err != nil {
-				return nil, 0, 0, err
+				return losses, 0, 0, err
 			}
 		}
 		if len(res.StepLoss) == 0 || isClosed(rn.opts.Stop) {
