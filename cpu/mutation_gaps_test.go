@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -70,6 +71,41 @@ func TestConvBackwardDataOverwritesDIn(t *testing.T) {
 			if i := closeTo(dIn, want, s.OC*s.KH*s.KW); i >= 0 {
 				assert.Failf(t, name, "dIn[%d] = %v, want %v", i, dIn[i], want[i])
 			}
+		}
+	})
+}
+
+// TestConvFilterManySmallPlanes: the weight gradient of a valid convolution over 2048
+// samples of 8×8 output planes and one output channel, whose patch matrix of 9 rows takes
+// 18 blocks of patchBlockLen values: one row per block. Rows per block computed as
+// ⌊K/blocks⌋ instead of ⌈K/blocks⌉ would be 0 there: an empty block, whose patch matrix
+// panics on its first sample (were it not to, the loop over the blocks would never end;
+// the test fails after a minute instead of hanging).
+func TestConvFilterManySmallPlanes(t *testing.T) {
+	s := model.ConvShape{N: 2048, C: 1, H: 10, W: 10, OC: 1, KH: 3, KW: 3}
+	src := rng.New(5)
+	dOut, dOut64 := uniformPair(src, s.OutLen())
+	in, in64 := uniformPair(src, s.InLen())
+	want, wantB := make([]float64, s.WeightLen()), make([]float64, s.OC)
+	ref.Conv2DBackwardFilter(want, wantB, dOut64, in64, s)
+	forEachPath(t, func(t *testing.T) {
+		dW, dB := make([]float32, s.WeightLen()), make([]float32, s.OC)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			cpu.Conv2DBackwardFilter(dW, dB, dOut, in, s)
+		}()
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			t.Fatal("Conv2DBackwardFilter did not return within a minute")
+		}
+		terms := s.N * s.OH() * s.OW()
+		if i := closeTo(dW, want, terms); i >= 0 {
+			assert.Failf(t, "dW", "dW[%d] = %v, want %v", i, dW[i], want[i])
+		}
+		if i := closeTo(dB, wantB, terms); i >= 0 {
+			assert.Failf(t, "dB", "dB[%d] = %v, want %v", i, dB[i], wantB[i])
 		}
 	})
 }
