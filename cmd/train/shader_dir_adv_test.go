@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -42,12 +43,18 @@ func TestShaderDirFileTheNetworkDoesNotRun(t *testing.T) {
 	dir := t.TempDir()
 	relu := shaderCopy(t, "relu_forward", dir, "relu_forward.spv", func([]byte) {})
 	t.Setenv("VKCNN_SHADER_DIR", dir)
-	code, _, stderr := runTrain(t, run...)
+	code, out, stderr := runTrain(t, run...)
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, "train: VKCNN_SHADER_DIR: "+relu+" is not used: the gpu engine runs no such shader for conv1x1x2,relu,maxpool2,dense10\n", stderr)
 
 	// A word of the module's body flipped: the header and the interface are those of the
-	// built-in shader, and the driver refuses it (lavapipe: VK_ERROR_UNKNOWN).
+	// built-in shader, and the driver refuses it (lavapipe: VK_ERROR_UNKNOWN). Invalid
+	// SPIR-V is undefined behaviour for a Vulkan driver, and this runs in the test's own
+	// process: only on lavapipe, whose answer is known.
+	if !strings.Contains(out, "llvmpipe") {
+		t.Log("the driver's refusal of a corrupt module is checked on lavapipe only")
+		return
+	}
 	bad := t.TempDir()
 	sgd := shaderCopy(t, "sgd_update", bad, "sgd_update.spv", func(b []byte) { copy(b[40:44], []byte{0xff, 0xff, 0xff, 0xff}) })
 	t.Setenv("VKCNN_SHADER_DIR", bad)
