@@ -109,3 +109,79 @@ func TestConvFilterManySmallPlanes(t *testing.T) {
 		}
 	})
 }
+
+// biasGradOrder is the conv bias gradient dB[o] = Σ_n Σ_p dOut[n, o, p] in the order the
+// AVX-512 path documents (convBiasGradSIMD), lane by lane in float32: four accumulators of
+// 16 lanes take each plane 64 values at a time, then the first 16 at a time, then the
+// second the last 1…15 (and +0 in its other lanes); (0 + 1) + (2 + 3), then lanes l and
+// l + 8, then l and l + 4, then (0 + 1) + (2 + 3).
+func biasGradOrder(dOut []float32, s model.ConvShape) []float32 {
+	p := s.OH() * s.OW()
+	dB := make([]float32, s.OC)
+	for o := range s.OC {
+		var a [4][16]float32
+		for n := range s.N {
+			plane := dOut[(n*s.OC+o)*p : (n*s.OC+o+1)*p]
+			i := 0
+			for ; i+64 <= p; i += 64 {
+				for q := range 4 {
+					for l := range 16 {
+						a[q][l] += plane[i+16*q+l]
+					}
+				}
+			}
+			for ; i+16 <= p; i += 16 {
+				for l := range 16 {
+					a[0][l] += plane[i+l]
+				}
+			}
+			if i < p {
+				for l := range 16 {
+					var v float32
+					if i+l < p {
+						v = plane[i+l]
+					}
+					a[1][l] += v
+				}
+			}
+		}
+		var t [16]float32
+		for l := range 16 {
+			t[l] = (a[0][l] + a[1][l]) + (a[2][l] + a[3][l])
+		}
+		var h [8]float32
+		for l := range 8 {
+			h[l] = t[l] + t[l+8]
+		}
+		var q [4]float32
+		for l := range 4 {
+			q[l] = h[l] + h[l+4]
+		}
+		dB[o] = (q[0] + q[1]) + (q[2] + q[3])
+	}
+	return dB
+}
+
+// TestConvBiasGradientOrderAVX512: the AVX-512 path's conv bias gradient is, bit for bit,
+// the sum in its documented order, on planes that end at each of its loops (P = 576 in
+// blocks of 64; 144 with a last block of 16; 25 = 16 + 9; 9; 4): a last block of exactly
+// 16 taken as a partial one (into another accumulator) stayed within the tolerance of
+// every other test.
+func TestConvBiasGradientOrderAVX512(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
+		for _, s := range []model.ConvShape{
+			{N: 3, C: 1, H: 28, W: 28, OC: 2, KH: 5, KW: 5}, // P 24·24
+			{N: 3, C: 2, H: 16, W: 16, OC: 3, KH: 5, KW: 5}, // P 12·12
+			{N: 5, C: 1, H: 7, W: 7, OC: 2, KH: 3, KW: 3},   // P 5·5
+			{N: 5, C: 2, H: 5, W: 5, OC: 2, KH: 3, KW: 3},   // P 3·3
+			{N: 9, C: 1, H: 4, W: 4, OC: 2, KH: 3, KW: 3},   // P 2·2
+		} {
+			src := rng.New(uint64(s.H))
+			dOut, _ := uniformPair(src, s.OutLen())
+			in, _ := uniformPair(src, s.InLen())
+			dW, dB := make([]float32, s.WeightLen()), make([]float32, s.OC)
+			cpu.Conv2DBackwardFilter(dW, dB, dOut, in, s)
+			assert.Equal(t, biasGradOrder(dOut, s), dB, "P %d×%d", s.OH(), s.OW())
+		}
+	}, "avx512")
+}
