@@ -33,7 +33,7 @@ type Engine struct {
 	plan    *plan
 	params  *model.Params
 	vel     *model.Params // momentum buffers, zero at start
-	grad    *model.Params // the step's summed gradient
+	grad    *model.Params // a one-chunk step's gradient; Gradient's sum of the chunks
 	workers int
 	pool    sync.Pool // *scratch
 	// chunkGrads[c] holds chunk c's gradient (only used when a step has several chunks).

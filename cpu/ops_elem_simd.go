@@ -13,7 +13,7 @@ import (
 // ReLU and the 2×2 max-pool on 8 lanes (AVX2), where the SIMD convolutions are on: the
 // same values, bit for bit, as the scalar loops of ops_act.go and ops_pool.go (they only
 // select and compare, and keep those loops' rules for −0, NaN and ties), which run the
-// last len mod 8 values and every other pool size.
+// last len mod 8 values and every other pool size. Also the engine's update (sumSGD).
 
 // reluForwardSIMD is ReLUForward's out[i] = max(in[i], 0) as Go's max computes it: v
 // where v > 0, +0 for ±0 and the negatives, and Go's NaN (0x7fc00000) for every NaN. (Not
