@@ -118,3 +118,29 @@ func TestDivergenceWithinAnEpochNamesTheSave(t *testing.T) {
 	assert.Contains(t, err.Error(), "epoch 2's mean train loss over steps 456–505 is 102.1, over 23")
 	assert.True(t, strings.HasSuffix(err.Error(), "; x.safetensors still holds the last good epoch"), err.Error())
 }
+
+// TestDivergenceLimitIsFromAllFirstSteps: the limit is 10× the smallest of the run's first
+// FirstSteps (10) losses, the tenth included (3 at the first step, 2.6 at the next eight,
+// 2 at the tenth: a limit of 20, not 26 or 30), so that a window of mostly 25s stops the
+// run; the error carries the learning rate of the step it stopped at.
+func TestDivergenceLimitIsFromAllFirstSteps(t *testing.T) {
+	c := &lossCurve{fakeEngine: fakeEngine{cfg: fakeConfig(nil, 400, 1)}, curve: func(s int) float32 {
+		switch {
+		case s == 0:
+			return 3
+		case s < 9:
+			return 2.6
+		case s == 9:
+			return 2
+		case s < 100:
+			return 2.3
+		}
+		return 25
+	}}
+	_, _, err := Run(c, Options{Epochs: 2, LR0: 0.1, LR1: 0.01}, nil)
+	var d *DivergedError
+	require.True(t, errors.As(err, &d), "%v", err)
+	assert.Equal(t, 139, d.Step, "the first window whose mean is over 20: 40 losses of 25, 10 of 2.3")
+	assert.Equal(t, 20.0, d.Limit)
+	assert.Equal(t, float64(float32(LR(139, 800, 0.1, 0.01))), d.LR, "the stopped step's learning rate")
+}
