@@ -191,6 +191,17 @@ func (o *curveOutputs) finalTest(ev engine.EvalResult) {
 	}
 }
 
+// drawUnfinished redraws -plot's PNG with the steps of an epoch that did not end (the run
+// diverged or was stopped within it), so that the curve up to a divergence is on the plot
+// as in -metrics (a redraw of what is drawn already at worst); nothing without -plot or
+// without steps.
+func (o *curveOutputs) drawUnfinished() {
+	if o == nil || o.plot == nil || len(o.plot.stepLoss) == 0 {
+		return
+	}
+	o.drawPlot()
+}
+
 // drawPlot writes -plot's PNG, keeping the first error.
 func (o *curveOutputs) drawPlot() {
 	if o.err != nil {

@@ -145,6 +145,9 @@ func (c *config) train(stdout, stderr io.Writer) error {
 	if err == nil && c.val > 0 {
 		ev, err = finalTest(eng, testSet, stdout, rep.curves)
 	}
+	if err != nil {
+		rep.curves.drawUnfinished()
+	}
 	if cerr := rep.curves.close(); err == nil {
 		err = cerr
 	}
