@@ -103,8 +103,13 @@ func (m *Model) PredictBatch(imgs []image.Image) ([]Prediction, error) {
 
 // PredictPrepared classifies images already in MNIST's form: 784 values in 0..1 per image
 // (28×28, row-major, ink 1 on 0), image after image, as package digit or the MNIST files
-// give them.
+// give them. A value that is not a number or lies outside 0..1 is an error naming the image
+// and the pixel: the network was trained on 0..1 and answers anything else with confident
+// nonsense (8-bit values 0..255, a common slip) or NaN probabilities.
 func (m *Model) PredictPrepared(x []float32) ([]Prediction, error) {
+	if err := checkPixels(x); err != nil {
+		return nil, err
+	}
 	logits, err := m.pred.Logits(x)
 	if err != nil {
 		return nil, fmt.Errorf("vkcnn: %w", err)
@@ -114,6 +119,26 @@ func (m *Model) PredictPrepared(x []float32) ([]Prediction, error) {
 		ps[i] = predictionOf(logits[i*Classes : (i+1)*Classes])
 	}
 	return ps, nil
+}
+
+// checkPixels returns an error for the first value of x (images of 784 values) that is
+// NaN or outside 0..1.
+func checkPixels(x []float32) error {
+	side := model.MNISTInput.W
+	n := model.MNISTInput.Len()
+	for i, v := range x {
+		if v >= 0 && v <= 1 { // false for NaN
+			continue
+		}
+		hint := ""
+		if v > 1 && v <= 255 {
+			hint = " (8-bit values: divide by 255)"
+		}
+		p := i % n
+		return fmt.Errorf("vkcnn: image %d, pixel %d (row %d, column %d): %g is outside 0..1, the range the network was trained on%s",
+			i/n, p, p/side, p%side, v, hint)
+	}
+	return nil
 }
 
 // predictionOf is the argmax and the softmax of one image's logits z, computed in float64

@@ -80,6 +80,33 @@ func TestPredictBatchErrors(t *testing.T) {
 	assert.Empty(t, ps)
 }
 
+// TestPredictPreparedRefusesWhatIsNotAPixel: a NaN, an infinity or a value outside 0..1
+// is an error naming the image and the pixel (before: NaN probabilities, digit 0, no
+// error); 0 and 1 themselves are pixels.
+func TestPredictPreparedRefusesWhatIsNotAPixel(t *testing.T) {
+	m, err := Load(smallModel)
+	require.NoError(t, err)
+	x := make([]float32, 2*784)
+	x[0], x[783], x[784] = 1, 1, 1
+	_, err = m.PredictPrepared(x)
+	require.NoError(t, err)
+	for _, c := range []struct {
+		v    float32
+		want string
+	}{
+		{float32(math.NaN()), "vkcnn: image 1, pixel 100 (row 3, column 16): NaN is outside 0..1, the range the network was trained on"},
+		{float32(math.Inf(-1)), "vkcnn: image 1, pixel 100 (row 3, column 16): -Inf is outside 0..1"},
+		{-0.001, "vkcnn: image 1, pixel 100 (row 3, column 16): -0.001 is outside 0..1"},
+		{255, "255 is outside 0..1, the range the network was trained on (8-bit values: divide by 255)"},
+		{1e30, "1e+30 is outside 0..1, the range the network was trained on"},
+	} {
+		x[784+100] = c.v
+		ps, err := m.PredictPrepared(x)
+		assert.ErrorContains(t, err, c.want)
+		assert.Nil(t, ps)
+	}
+}
+
 // TestLoadErrors: every bad checkpoint is one line naming the file.
 func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
