@@ -110,3 +110,21 @@ func TestConsecutiveSamplesReadInPlace(t *testing.T) {
 	}
 	assert.Equal(t, bits(before), bits(data.Images), "the dataset is not written")
 }
+
+// TestSumSGDRefusesMismatchedLengths: momentum buffers of another length than the weights,
+// parts shorter than off + len(w), a negative off and no parts at all panic rather than
+// update part of a tensor or read another tensor's values.
+func TestSumSGDRefusesMismatchedLengths(t *testing.T) {
+	w, parts := make([]float32, 8), [][]float32{make([]float32, 10)}
+	for name, f := range map[string]func(){
+		"v longer":        func() { cpu.SumSGD(w, make([]float32, 9), parts, 0, 0.1, 0.9) },
+		"v shorter":       func() { cpu.SumSGD(w, make([]float32, 7), parts, 0, 0.1, 0.9) },
+		"part too short":  func() { cpu.SumSGD(w, make([]float32, 8), parts, 3, 0.1, 0.9) },
+		"negative offset": func() { cpu.SumSGD(w, nil, parts, -1, 0.1, 0) },
+		"no parts":        func() { cpu.SumSGD(w, nil, nil, 0, 0.1, 0) },
+	} {
+		assert.Panics(t, f, name)
+	}
+	assert.NotPanics(t, func() { cpu.SumSGD(w, make([]float32, 8), parts, 2, 0.1, 0.9) }, "parts of exactly off + len(w)")
+	assert.NotPanics(t, func() { cpu.SumSGD(w, nil, parts, 0, 0.1, 0) }, "no momentum buffer without momentum")
+}
