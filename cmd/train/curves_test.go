@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/plot/plotter"
+
+	"github.com/vkcnn/vkcnn/train"
 )
 
 // TestCurvesMetricsPlotAndProgress trains 2 epochs of 10 steps (640 samples, batch 64) with
@@ -179,4 +181,24 @@ func TestBinMeans(t *testing.T) {
 	got, k = binMeans(xy, 5)
 	assert.Equal(t, 1, k)
 	assert.Equal(t, xy, got)
+}
+
+// TestAtChanceNote: an epoch that trained at chance (loss within 0.1 of ln 10, accuracy ≤ 15%) gets one
+// note after its line, once per run; a learning epoch, one at ln 10 with a learning
+// accuracy, or one whose loss is far from ln 10 gets none.
+func TestAtChanceNote(t *testing.T) {
+	var out bytes.Buffer
+	r := newReporter(&out)
+	for _, s := range []train.EpochStats{
+		{Epoch: 1, TrainLoss: 0.2, TrainAcc: 0.94},
+		{Epoch: 2, TrainLoss: 2.31, TrainAcc: 0.40},
+		{Epoch: 3, TrainLoss: 2.45, TrainAcc: 0.10},
+		{Epoch: 4, TrainLoss: 2.2850, TrainAcc: 0.12},
+	} {
+		r.EpochEnd(s)
+	}
+	assert.Equal(t, 1, strings.Count(out.String(), "note: "), out.String())
+	assert.Contains(t, out.String(), "\nnote: epoch 4 trained at chance (loss 2.2850 ≈ ln 10, accuracy 12.00%): the network is not learning; ")
+	r.EpochEnd(train.EpochStats{Epoch: 5, TrainLoss: 2.3026, TrainAcc: 0.1})
+	assert.Equal(t, 1, strings.Count(out.String(), "note: "), "once per run")
 }

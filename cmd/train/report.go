@@ -24,6 +24,22 @@ type reporter struct {
 	start                          time.Time
 	curves                         *curveOutputs
 	evalName                       string // what each epoch evaluates: "test" (when empty) or "val"
+	warnedChance                   bool   // the at-chance note has been printed
+}
+
+// chanceLoss is ln 10, the cross-entropy of a network that gives each of MNIST's 10
+// classes the same probability; chanceAcc is the train accuracy up to which an epoch at
+// that loss counts as guessing (10% is chance).
+const (
+	chanceLoss = 2.302585092994046
+	chanceAcc  = 0.15
+)
+
+// atChance is whether an epoch's training was at chance: a mean loss within 0.1 of ln 10
+// and an accuracy of at most 15%. A run in that state is not learning, but it does not
+// diverge either (its loss does not grow), so only a note says so.
+func atChance(s train.EpochStats) bool {
+	return s.TrainLoss > chanceLoss-0.1 && s.TrainLoss < chanceLoss+0.1 && s.TrainAcc <= chanceAcc
 }
 
 // newReporter reports to out; the progress bar only when out is a terminal (or run's
@@ -85,6 +101,11 @@ func (r *reporter) EpochEnd(s train.EpochStats) {
 	}
 	fmt.Fprintf(r.out, "epoch %d: train loss %.4f acc %.2f%%  %s loss %.4f acc %.2f%%  %.2fs  %.0f samples/s  weights %s\n",
 		s.Epoch, s.TrainLoss, 100*s.TrainAcc, name, s.TestLoss, 100*s.TestAcc, s.Seconds, s.SamplesPerSecond, s.Fingerprint)
+	if !r.warnedChance && atChance(s) {
+		r.warnedChance = true
+		fmt.Fprintf(r.out, "note: epoch %d trained at chance (loss %.4f ≈ ln 10, accuracy %.2f%%): the network is not learning; a learning rate too high leaves every ReLU off for good, one too low has not moved it yet (-lr0, -momentum)\n",
+			s.Epoch, s.TrainLoss, 100*s.TrainAcc)
+	}
 	if r.curves != nil {
 		r.curves.epochEnd(s)
 	}
