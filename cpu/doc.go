@@ -48,4 +48,13 @@
 // Engine trains in parallel over the samples of a batch: fixed chunks of 8 samples go to
 // GOMAXPROCS goroutines, each chunk's gradient is summed by the batched ops, and the chunk
 // gradients are summed in chunk order, so the weights never depend on the goroutine count.
+// The sum of the chunk gradients and the SGD step are one pass (sumSGD), split over the
+// goroutines in blocks of a tensor's values.
+//
+// The engine and the Predictor run one plan of passes (forward.go): a ReLU next to a
+// max-pool is one pass, out = relu(maxpool(in)) with the argmax taken before the ReLU, whose
+// backward is the pool's scatter masked by out > 0 (the same values as the two layers, proven
+// in passMaxPoolReLU's comment); a ReLU after a layer whose backward does not read its own
+// output (conv, dense, pools, dropout) runs in place. Sigmoid, min- and average-pool run as
+// layers of their own.
 package cpu
