@@ -86,104 +86,83 @@ func dotFinish(a archsimd.Float32x4, wr, x []float32, from int) float32 {
 }
 
 // denseBackwardDataSIMD is DenseBackwardData: dIn[n,i] = Σ_o dOut[n,o]·w[o,i], the sum in
-// increasing o from +0 as the scalar clear-then-axpy does, 32 values of i at a time held
-// in registers over every o (the last In mod 8 by the scalar loop). It reports whether it
-// ran.
+// increasing o from +0 as the scalar clear-then-axpy does (combineRows). It reports
+// whether it ran.
 func denseBackwardDataSIMD(dIn, dOut, w []float32, s model.DenseShape) bool {
 	if !simdConv {
 		return false
 	}
-	nIn := s.In
-	n8 := nIn &^ 7
-	pw := unsafe.Pointer(unsafe.SliceData(w))
 	for n := range s.N {
-		d := dOut[n*s.Out : (n+1)*s.Out]
-		dst := dIn[n*nIn : (n+1)*nIn]
-		pd := unsafe.Pointer(unsafe.SliceData(dst))
-		i := 0
-		for ; i+32 <= n8; i += 32 {
-			var c0, c1, c2, c3 archsimd.Float32x8
-			for o, g := range d {
-				gv := archsimd.BroadcastFloat32x8(g)
-				row := unsafe.Add(pw, 4*(o*nIn+i))
-				c0 = c0.Add(gv.Mul(load8At(row, 0)))
-				c1 = c1.Add(gv.Mul(load8At(row, 8)))
-				c2 = c2.Add(gv.Mul(load8At(row, 16)))
-				c3 = c3.Add(gv.Mul(load8At(row, 24)))
-			}
-			store8At(pd, i, c0)
-			store8At(pd, i+8, c1)
-			store8At(pd, i+16, c2)
-			store8At(pd, i+24, c3)
-		}
-		for ; i < n8; i += 8 {
-			var c0 archsimd.Float32x8
-			for o, g := range d {
-				c0 = c0.Add(archsimd.BroadcastFloat32x8(g).Mul(load8At(pw, o*nIn+i)))
-			}
-			store8At(pd, i, c0)
-		}
-		for ; i < nIn; i++ {
-			var c float32
-			for o, g := range d {
-				c += g * w[o*nIn+i]
-			}
-			dst[i] = c
-		}
+		combineRows(dIn[n*s.In:(n+1)*s.In], dOut, n*s.Out, 1, s.Out, w, s.In)
 	}
 	archsimd.ClearAVXUpperBits()
 	return true
 }
 
 // denseBackwardWeightsSIMD is DenseBackwardWeights: dW[o,i] = Σ_n dOut[n,o]·in[n,i] in
-// increasing n from +0, 32 values of i at a time held in registers over every n, and
-// dB[o] = Σ_n dOut[n,o] as the scalar loop sums it. It reports whether it ran.
+// increasing n from +0 (combineRows), and dB[o] = Σ_n dOut[n,o] as the scalar loop sums
+// it. It reports whether it ran.
 func denseBackwardWeightsSIMD(dW, dB, dOut, in []float32, s model.DenseShape) bool {
 	if !simdConv {
 		return false
 	}
-	nIn := s.In
-	n8 := nIn &^ 7
-	pin := unsafe.Pointer(unsafe.SliceData(in))
 	for o := range s.Out {
-		dst := dW[o*nIn : (o+1)*nIn]
-		pd := unsafe.Pointer(unsafe.SliceData(dst))
 		var sum float32
 		for n := range s.N {
 			sum += dOut[n*s.Out+o]
 		}
 		dB[o] = sum
-		i := 0
-		for ; i+32 <= n8; i += 32 {
-			var c0, c1, c2, c3 archsimd.Float32x8
-			for n := range s.N {
-				gv := archsimd.BroadcastFloat32x8(dOut[n*s.Out+o])
-				row := unsafe.Add(pin, 4*(n*nIn+i))
-				c0 = c0.Add(gv.Mul(load8At(row, 0)))
-				c1 = c1.Add(gv.Mul(load8At(row, 8)))
-				c2 = c2.Add(gv.Mul(load8At(row, 16)))
-				c3 = c3.Add(gv.Mul(load8At(row, 24)))
-			}
-			store8At(pd, i, c0)
-			store8At(pd, i+8, c1)
-			store8At(pd, i+16, c2)
-			store8At(pd, i+24, c3)
-		}
-		for ; i < n8; i += 8 {
-			var c0 archsimd.Float32x8
-			for n := range s.N {
-				c0 = c0.Add(archsimd.BroadcastFloat32x8(dOut[n*s.Out+o]).Mul(load8At(pin, n*nIn+i)))
-			}
-			store8At(pd, i, c0)
-		}
-		for ; i < nIn; i++ {
-			var c float32
-			for n := range s.N {
-				c += dOut[n*s.Out+o] * in[n*nIn+i]
-			}
-			dst[i] = c
-		}
+		combineRows(dW[o*s.In:(o+1)*s.In], dOut, o, s.Out, s.N, in, s.In)
 	}
 	archsimd.ClearAVXUpperBits()
 	return true
+}
+
+// combineRows writes, for i < len(dst),
+//
+//	dst[i] = Σ_{t<count} c[first + t·cs]·rows[t·rs + i]
+//
+// the sum in increasing t from +0 with each product rounded before its add (no fused
+// multiply-add), as the scalar loops sum it: 32 values of i at a time held in registers
+// over every t, then 8, then the last len(dst) mod 8 one by one.
+func combineRows(dst, c []float32, first, cs, count int, rows []float32, rs int) {
+	if count == 0 {
+		clear(dst)
+		return
+	}
+	nIn := len(dst)
+	checkSpan(rows, 0, (count-1)*rs+nIn)
+	checkSpan(c, first, first+(count-1)*cs+1)
+	n8 := nIn &^ 7
+	pr, pd := unsafe.Pointer(unsafe.SliceData(rows)), unsafe.Pointer(unsafe.SliceData(dst))
+	i := 0
+	for ; i+32 <= n8; i += 32 {
+		var c0, c1, c2, c3 archsimd.Float32x8
+		for t := range count {
+			gv := archsimd.BroadcastFloat32x8(c[first+t*cs])
+			row := unsafe.Add(pr, 4*(t*rs+i))
+			c0 = c0.Add(gv.Mul(load8At(row, 0)))
+			c1 = c1.Add(gv.Mul(load8At(row, 8)))
+			c2 = c2.Add(gv.Mul(load8At(row, 16)))
+			c3 = c3.Add(gv.Mul(load8At(row, 24)))
+		}
+		store8At(pd, i, c0)
+		store8At(pd, i+8, c1)
+		store8At(pd, i+16, c2)
+		store8At(pd, i+24, c3)
+	}
+	for ; i < n8; i += 8 {
+		var c0 archsimd.Float32x8
+		for t := range count {
+			c0 = c0.Add(archsimd.BroadcastFloat32x8(c[first+t*cs]).Mul(load8At(pr, t*rs+i)))
+		}
+		store8At(pd, i, c0)
+	}
+	for ; i < nIn; i++ {
+		var v float32
+		for t := range count {
+			v += c[first+t*cs] * rows[t*rs+i]
+		}
+		dst[i] = v
+	}
 }
